@@ -1,0 +1,60 @@
+# Everything a fresh machine needs, in two commands: `make run` and `make test`.
+# Each target installs what it needs and is safe to run again.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test setup static-compressed browser translations-extract translations-compile lint clean help
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
+
+run: setup  ## Set up, migrate, load the demo clinic and serve http://127.0.0.1:8000
+	PORTAL_ENV=development $(BIN)/flask db upgrade
+	PORTAL_ENV=development $(BIN)/flask portal demo
+	PORTAL_ENV=development $(BIN)/flask run --host $(HOST) --port $(PORT)
+
+test: setup browser  ## Run the whole test suite (SQLite; set PORTAL_TEST_DATABASE_URL for PostgreSQL)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+setup: $(VENV)/.installed node_modules/.installed static/vendor/htmx.min.js translations-compile static-compressed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+static/vendor/htmx.min.js: node_modules/.installed
+	mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js $@
+
+translations-compile: $(VENV)/.installed  ## Compile the Dutch and Polish catalogs
+	$(BIN)/pybabel compile --use-fuzzy -q -d translations -D messages 2>/dev/null || $(BIN)/pybabel compile -q -d translations -D messages
+
+translations-extract: $(VENV)/.installed  ## Collect new strings into the catalogs
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 --no-location --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel update -q -i translations/messages.pot -d translations -D messages --no-fuzzy-matching --ignore-obsolete
+
+static-compressed: $(VENV)/.installed static/vendor/htmx.min.js
+	$(BIN)/python -m whitenoise.compress -q static
+
+browser:  ## Install Debian's Chromium for the browser tests when it is missing
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium lynx >/dev/null; \
+	  else echo "Chromium is missing: sudo apt-get install chromium (browser tests will be skipped)"; fi; }
+
+lint:  ## Check the code style
+	$(BIN)/ruff check portal tests
+
+clean:  ## Remove what set-up made (keeps the database in instance/)
+	rm -rf $(VENV) node_modules static/vendor

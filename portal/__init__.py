@@ -1,0 +1,72 @@
+"""The patient portal: a server-rendered Flask application made faster by htmx."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from portal.config import ROOT, load_config
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application; `config` overrides settings read from the environment."""
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=None)
+    app.config.update(load_config(config))
+    Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
+
+    from portal import assets, cli, errors, i18n, security, templating
+    from portal.extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
+    from portal.models import User
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    compress.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale,
+                   timezone_selector=i18n.select_timezone)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+    security.init_app(app)
+    i18n.init_app(app)
+    templating.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    _register_blueprints(app)
+    assets.init_app(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.account import bp as account_bp
+    from portal.auth import bp as auth_bp
+    from portal.help import bp as help_bp
+    from portal.records import bp as records_bp
+    from portal.staff import bp as staff_bp
+
+    for blueprint in (help_bp, auth_bp, records_bp, account_bp, staff_bp):
+        app.register_blueprint(blueprint)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """SQLite: write-ahead log for concurrent readers, foreign keys enforced, wait when busy."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.close()

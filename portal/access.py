@@ -1,0 +1,106 @@
+"""The single authorization gate.
+
+It answers one question for every request: which patient is this request acting for,
+and may the signed-in user do this to that patient? Views never check ownership by
+hand; they ask `patient_for(...)` or decorate with `staff_required(...)`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import wraps
+
+from flask import abort, session
+from flask_login import current_user, login_required
+
+from portal import audit
+from portal.extensions import db
+from portal.models import STAFF_ROLES, Patient, User
+
+
+class Permission(StrEnum):
+    """What a user may do to a patient's record."""
+
+    VIEW_RECORD = "records"
+    MESSAGES = "messages"
+    APPOINTMENTS = "appointments"
+    BILLING = "billing"
+    MANAGE_ACCOUNT = "account"
+
+
+#: What each staff role may do to any patient of the clinic.
+STAFF_PERMISSIONS: dict[str, frozenset[Permission]] = {
+    "admin": frozenset(Permission),
+    "clinician": frozenset({Permission.VIEW_RECORD, Permission.MESSAGES,
+                            Permission.APPOINTMENTS}),
+    "front_desk": frozenset({Permission.MESSAGES, Permission.APPOINTMENTS,
+                             Permission.MANAGE_ACCOUNT}),
+    "billing": frozenset({Permission.BILLING, Permission.MANAGE_ACCOUNT}),
+}
+
+ACTING_FOR_KEY = "acting_for"
+
+
+def may(user: User, permission: Permission, patient: Patient) -> bool:
+    """Whether `user` may do `permission` to `patient`'s record."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_staff:
+        return permission in STAFF_PERMISSIONS.get(user.role, frozenset())
+    return user.patient_id is not None and user.patient_id == patient.id
+
+
+def acting_patient_id(user: User) -> int | None:
+    """The id of the patient a signed-in patient user is acting for in this session."""
+    chosen = session.get(ACTING_FOR_KEY)
+    return chosen if chosen is not None else user.patient_id
+
+
+def patient_for(permission: Permission, patient_id: int | None = None) -> Patient:
+    """Return the patient this request acts for, or refuse with 404 and an audit line.
+
+    Patients act for themselves (or, later, for whom a grant allows); staff name the
+    patient in the URL. A refusal looks exactly like a missing record.
+    """
+    user = current_user
+    if not user.is_authenticated:
+        abort(401)
+    if patient_id is None and not user.is_staff:
+        patient_id = acting_patient_id(user)
+    patient = db.session.get(Patient, patient_id) if patient_id is not None else None
+    if patient is None or not may(user, permission, patient):
+        audit.record(f"denied:{permission}", patient=patient_id if patient else None,
+                     outcome="denied", commit=True)
+        abort(404)
+    return patient
+
+
+def staff_required(*roles: str):
+    """Let only signed-in staff with one of `roles` (any staff role if none) through."""
+    allowed = set(roles or STAFF_ROLES)
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not (current_user.is_staff and current_user.role in allowed):
+                audit.record("denied:staff", outcome="denied", commit=True)
+                abort(404)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def patient_required(view):
+    """Let only signed-in patient users (not staff) through; staff get 404."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if current_user.is_staff:
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapped

@@ -1,0 +1,7 @@
+"""The signed-in person's own account: details, language, security."""
+
+from flask import Blueprint
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+from portal.account import routes  # noqa: E402,F401

@@ -1,0 +1,84 @@
+"""`flask portal ...`: commands for the clinic's administrator."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from portal.models import FEATURES, STAFF_ROLES
+
+portal_cli = AppGroup("portal", help="Set up and look after the patient portal.")
+
+
+def _csv(value: str | None) -> list[str] | None:
+    return [item.strip() for item in value.split(",") if item.strip()] if value else None
+
+
+@portal_cli.command("init-clinic")
+@click.option("--name", help="The clinic's name, shown on every page.")
+@click.option("--phone", help="The number patients call, shown on every page.")
+@click.option("--email", help="The clinic's e-mail address.")
+@click.option("--address", help="The clinic's address on one line.")
+@click.option("--emergency-number", help="The emergency number, e.g. 112.")
+@click.option("--timezone", help="IANA time zone, e.g. Europe/Amsterdam or Europe/Warsaw.")
+@click.option("--default-language", type=click.Choice(["en", "nl", "pl"]),
+              help="Language for visitors whose browser asks for none of the three.")
+@click.option("--reply-days", type=click.IntRange(0, 30),
+              help="Working days within which the clinic answers messages.")
+@click.option("--categories", help="Patient categories served, comma-separated, e.g. gp.")
+@click.option("--features", help=f"Areas switched on, comma-separated, from: {', '.join(FEATURES)}.")
+@click.option("--currency", help="ISO 4217 currency code, e.g. EUR or PLN.")
+def init_clinic(name, phone, email, address, emergency_number, timezone, default_language,
+                reply_days, categories, features, currency):
+    """Create the clinic's settings, or change the ones given. Run it again to update."""
+    from portal.clinic_setup import save_clinic
+
+    feature_list = _csv(features)
+    if feature_list is not None:
+        unknown = set(feature_list) - set(FEATURES)
+        if unknown:
+            raise click.BadParameter(f"unknown feature(s): {', '.join(sorted(unknown))}",
+                                     param_hint="--features")
+    clinic = save_clinic(
+        name=name, phone=phone, email=email, address=address,
+        emergency_number=emergency_number, timezone=timezone, default_locale=default_language,
+        reply_days=reply_days, patient_categories=_csv(categories), currency=currency,
+        features={f: f in feature_list for f in FEATURES} if feature_list is not None else None,
+    )
+    click.echo(f"Clinic settings saved: {clinic.name or '(no name yet: use --name)'}")
+
+
+@portal_cli.command("demo")
+def demo():
+    """Load the demo clinic with staff and patients (safe to run again), and print sign-ins."""
+    from portal.demo import load_demo
+
+    info = load_demo()
+    click.echo("Demo clinic loaded. Every demo account uses the password: " + info["password"])
+    click.echo("  Staff:    " + ", ".join(f"{u} ({r})" for u, r in info["staff"]))
+    click.echo("  Patients: " + ", ".join(f"{u} (patient ID {n})" for u, n in info["patients"]))
+    click.echo("  Unused invitation codes: "
+               + ", ".join(f"{code} for {n}" for n, code in info["invitations"]))
+
+
+@portal_cli.command("create-staff")
+@click.argument("username")
+@click.option("--name", required=True, help="Full name shown to patients and colleagues.")
+@click.option("--role", type=click.Choice(STAFF_ROLES), required=True, help="What they may do.")
+@click.option("--email", help="Work e-mail address.")
+@click.password_option(help="Their first password (asked for when not given).")
+def create_staff(username, name, role, email, password):
+    """Create a staff account, e.g. the first administrator."""
+    from portal.extensions import db
+    from portal.models import User
+    from portal.security import hash_password
+
+    db.session.add(User(username=username, display_name=name, role=role, email=email,
+                        password_hash=hash_password(password)))
+    db.session.commit()
+    click.echo(f"Staff account {username} ({role}) created.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(portal_cli)

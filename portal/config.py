@@ -1,0 +1,76 @@
+"""Settings: every one comes from a PORTAL_* environment variable with a safe default."""
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default=None):
+    return os.environ.get(f"PORTAL_{name}", default)
+
+
+def _env_int(name: str, default: int) -> int:
+    value = _env(name)
+    return int(value) if value not in (None, "") else default
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = _env(name)
+    if value in (None, ""):
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class ConfigError(RuntimeError):
+    """Raised when the settings are unsafe to start with."""
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    """Build the Flask config from the environment, then apply `overrides` (tests)."""
+    overrides = dict(overrides or {})
+    env = overrides.get("ENV_NAME") or _env("ENV", "production")
+    testing = bool(overrides.get("TESTING")) or env == "testing"
+    development = env == "development"
+    instance = Path(_env("INSTANCE_DIR", str(ROOT / "instance")))
+    config = {
+        "ENV_NAME": env,
+        "TESTING": testing,
+        "SECRET_KEY": _env("SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL", f"sqlite:///{instance / 'portal.db'}"),
+        "INSTANCE_DIR": str(instance),
+        "OUTBOX_DIR": _env("OUTBOX_DIR", str(instance / "outbox")),
+        "SMTP_HOST": _env("SMTP_HOST"),
+        "SMTP_PORT": _env_int("SMTP_PORT", 25),
+        "MAIL_FROM": _env("MAIL_FROM", "portal@localhost"),
+        "BASE_URL": _env("BASE_URL", "http://127.0.0.1:8000"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _env_bool("SECURE_COOKIES", not (development or testing)),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "MAX_CONTENT_LENGTH": _env_int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_HEADERS": ["X-CSRFToken"],
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
+        "LANGUAGES": {"en": "English", "nl": "Nederlands", "pl": "Polski"},
+        "COMPRESS_MIMETYPES": ["text/html", "text/plain", "application/json", "text/calendar"],
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
+        "COMPRESS_MIN_SIZE": 500,
+        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "PAGE_SIZE": _env_int("PAGE_SIZE", 20),
+    }
+    config.update(overrides)
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 15}})
+    if not config["SECRET_KEY"]:
+        if development or testing:
+            config["SECRET_KEY"] = "dev-only-not-secret"
+        else:
+            raise ConfigError(
+                "PORTAL_SECRET_KEY is not set. Set it to a long random value, for example "
+                "the output of: python -c 'import secrets; print(secrets.token_hex(32))'"
+            )
+    return config

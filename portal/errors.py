@@ -1,0 +1,57 @@
+"""Translated error pages that always give the clinic's phone number."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from portal.extensions import db
+from portal.rendering import render
+
+MESSAGES = {
+    400: (_l("Something in the request was not right"),
+          _l("The page could not handle what was sent. Go back, reload the page and try again.")),
+    401: (_l("Please sign in"), _l("You need to sign in to see this page.")),
+    403: (_l("You cannot open this page"),
+          _l("Your account does not give access to this page.")),
+    404: (_l("Page not found"),
+          _l("We could not find this page. Check the address, or go back to the start page.")),
+    405: (_l("This action is not possible here"),
+          _l("The page does not accept this kind of request. Go back and use the buttons on the page.")),
+    413: (_l("The file is too large"),
+          _l("What you sent is larger than the portal accepts. Try a smaller file.")),
+    429: (_l("Too many attempts"),
+          _l("You have tried too many times in a short while. Wait a few minutes and try again.")),
+    500: (_l("Something went wrong on our side"),
+          _l("Nothing you did caused this, and nothing was saved. Try again in a few minutes.")),
+}
+
+
+def handle_http_error(error: HTTPException):
+    """Render the clinic's error page for an HTTP error."""
+    code = error.code or 500
+    if code >= 500:
+        db.session.rollback()
+    if code == 401:
+        return current_app.login_manager.unauthorized()
+    title, text = MESSAGES.get(code) or MESSAGES[400 if code < 500 else 500]
+    response = render("errors/error.html", status=code, code=code, title=title, text=text)
+    if code == 405 and getattr(error, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+def handle_unexpected(error: Exception):
+    """Anything unforeseen: roll back so nothing is half-saved, log it, show the 500 page."""
+    db.session.rollback()
+    current_app.logger.exception("Unhandled error")
+    return handle_http_error(InternalServerError())
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(CSRFError, lambda e: handle_http_error(e))
+    if not app.testing or not app.config.get("PROPAGATE_EXCEPTIONS"):
+        app.register_error_handler(Exception, handle_unexpected)

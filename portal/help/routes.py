@@ -1,0 +1,50 @@
+"""Public pages anyone can read, and the language switch."""
+
+from flask import current_app, redirect, request
+
+from portal.auth.services import safe_next
+from portal.help import bp, services
+from portal.i18n import LANG_COOKIE
+from portal.rendering import render
+
+
+@bp.get("/")
+def home():
+    """What the portal is for, with the ways in."""
+    return render("help/home.html")
+
+
+@bp.get("/help/signing-in")
+def sign_in_help():
+    """How to sign in for the first time, and what to do when it does not work."""
+    return render("help/sign_in_help.html")
+
+
+@bp.get("/help/questions")
+def faq():
+    """Questions patients often ask, with answers."""
+    return render("help/faq.html")
+
+
+@bp.get("/accessibility")
+def accessibility():
+    """The accessibility statement."""
+    return render("help/accessibility.html")
+
+
+@bp.get("/privacy")
+def privacy():
+    """Privacy and safety tips."""
+    return render("help/privacy.html")
+
+
+@bp.get("/language/<code>")
+def set_language(code: str):
+    """Switch language with a plain link: remember it in a cookie and on the account."""
+    if code not in current_app.config["LANGUAGES"]:
+        return redirect(safe_next(request.args.get("next")) or "/", 303)
+    services.remember_language(code)
+    response = redirect(safe_next(request.args.get("next")) or "/", 303)
+    response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
+                        httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response

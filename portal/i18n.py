@@ -1,0 +1,95 @@
+"""Language choice and locale-aware formatting of dates, times, numbers and money."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime, format_time
+from babel.numbers import format_currency, format_decimal
+from flask import Flask, current_app, request
+from flask_babel import get_locale
+from flask_login import current_user
+
+from portal.clinic import current_clinic
+
+LANG_COOKIE = "lang"
+
+
+def supported() -> dict[str, str]:
+    return current_app.config["LANGUAGES"]
+
+
+def select_locale() -> str:
+    """The account's choice, else the `lang` cookie, else Accept-Language, else the clinic's."""
+    if current_user and current_user.is_authenticated and current_user.locale in supported():
+        return current_user.locale
+    cookie = request.cookies.get(LANG_COOKIE)
+    if cookie in supported():
+        return cookie
+    best = request.accept_languages.best_match(list(supported()))
+    if best:
+        return best
+    try:
+        return current_clinic().default_locale
+    except Exception:  # noqa: BLE001 - the database may not exist yet on an error page
+        return "en"
+
+
+def select_timezone() -> str:
+    return current_clinic().timezone
+
+
+def _tz() -> ZoneInfo:
+    return ZoneInfo(current_clinic().timezone)
+
+
+def locale_str() -> str:
+    return str(get_locale() or "en")
+
+
+def fmt_date(value: date | datetime | None, format: str = "long") -> str:
+    """A date in the reader's language, e.g. 3 March 2026 / 3 maart 2026 / 3 marca 2026."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(_tz()).date()
+    return format_date(value, format=format, locale=locale_str())
+
+
+def fmt_datetime(value: datetime | None, format: str = "medium") -> str:
+    """A moment in the clinic's time zone and the reader's language."""
+    if value is None:
+        return ""
+    return format_datetime(value, format=format, tzinfo=_tz(), locale=locale_str())
+
+
+def fmt_time(value: datetime | None, format: str = "short") -> str:
+    if value is None:
+        return ""
+    return format_time(value, format=format, tzinfo=_tz(), locale=locale_str())
+
+
+def fmt_number(value, decimals: int | None = None) -> str:
+    """A number in the reader's notation, rounded to `decimals` places when given."""
+    if value is None:
+        return ""
+    fmt = None
+    if decimals is not None:
+        fmt = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=fmt, locale=locale_str())
+
+
+def fmt_money(value, currency: str | None = None) -> str:
+    """An exact amount of money in the clinic's currency, in the reader's notation."""
+    if value is None:
+        return ""
+    return format_currency(value, currency or current_clinic().currency, locale=locale_str())
+
+
+def init_app(app: Flask) -> None:
+    """Register the formatting helpers as Jinja filters."""
+    app.jinja_env.filters.update(
+        date=fmt_date, datetime=fmt_datetime, time=fmt_time, number=fmt_number,
+        money=fmt_money,
+    )

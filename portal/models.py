@@ -1,0 +1,142 @@
+"""The models every area needs: clinic settings, users, patients and the audit trail."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.types import UTCDateTime, utcnow
+
+STAFF_ROLES = ("admin", "clinician", "front_desk", "billing")
+ROLES = ("patient", *STAFF_ROLES)
+
+#: Areas a clinic can switch on or off; a switched-off area disappears from the menu.
+FEATURES = ("records", "messages", "appointments", "billing", "family")
+
+
+class ClinicSettings(db.Model):
+    """The one row that describes the clinic running this portal."""
+
+    __tablename__ = "clinic_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(40))
+    email: Mapped[str] = mapped_column(String(254))
+    address: Mapped[str] = mapped_column(String(400))
+    emergency_number: Mapped[str] = mapped_column(String(20), default="112")
+    #: {"0": [["08:00", "17:00"]], ...}: weekday (Monday is 0) to opening periods.
+    opening_hours: Mapped[dict] = mapped_column(JSON, default=dict)
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Amsterdam")
+    default_locale: Mapped[str] = mapped_column(String(5), default="en")
+    reply_days: Mapped[int] = mapped_column(Integer, default=2)
+    #: Categories of patients this portal serves, e.g. ["gp"]; others get an explanation.
+    patient_categories: Mapped[list] = mapped_column(JSON, default=list)
+    #: {"records": true, "messages": false, ...}
+    features: Mapped[dict] = mapped_column(JSON, default=dict)
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+
+    def feature_on(self, name: str) -> bool:
+        """Whether the clinic has switched on the area `name`."""
+        return bool((self.features or {}).get(name, False))
+
+
+class Patient(db.Model):
+    """A person whose record the clinic keeps; may or may not have an account."""
+
+    __tablename__ = "patients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The number printed on letters and cards; patients may sign in with it.
+    patient_number: Mapped[str] = mapped_column(String(20), unique=True)
+    given_name: Mapped[str] = mapped_column(String(100))
+    family_name: Mapped[str] = mapped_column(String(100))
+    birth_date: Mapped[date] = mapped_column(Date)
+    sex: Mapped[str] = mapped_column(String(10), default="unknown")
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    address_line: Mapped[str | None] = mapped_column(String(200))
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    city: Mapped[str | None] = mapped_column(String(100))
+    country: Mapped[str | None] = mapped_column(String(2))
+    category: Mapped[str] = mapped_column(String(30), default="gp")
+    preferred_locale: Mapped[str | None] = mapped_column(String(5))
+    fhir_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    account: Mapped[User | None] = relationship(back_populates="patient", uselist=False)
+
+    __table_args__ = (Index("ix_patients_name", "family_name", "given_name"),)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+class User(UserMixin, db.Model):
+    """Someone who signs in: a patient, a person acting for one, or a member of staff."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20), default="patient")
+    display_name: Mapped[str] = mapped_column(String(200))
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"), unique=True)
+    locale: Mapped[str | None] = mapped_column(String(5))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    patient: Mapped[Patient | None] = relationship(back_populates="account")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login asks this
+        return self.enabled
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+
+class AuditEvent(db.Model):
+    """One line of the audit trail: who did what to whose record, when, from where.
+
+    Rows are written once and never changed: see the guard below.
+    """
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"))
+    action: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16), default="success")
+    remote_addr: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(200))
+    #: Route or object touched; never health content.
+    target: Mapped[str | None] = mapped_column(Text)
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+
+    __table_args__ = (
+        Index("ix_audit_patient_time", "patient_id", "occurred_at"),
+        Index("ix_audit_actor_time", "actor_id", "occurred_at"),
+    )
+
+
+class AuditTrailIsAppendOnly(RuntimeError):
+    """Raised when code tries to change or delete an audit event."""
+
+
+@event.listens_for(AuditEvent, "before_update")
+@event.listens_for(AuditEvent, "before_delete")
+def _refuse_audit_change(mapper, connection, target):
+    raise AuditTrailIsAppendOnly("audit events cannot be changed or deleted")

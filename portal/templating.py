@@ -1,0 +1,113 @@
+"""What every template can use: the clinic, the languages, the menu, the CSRF header."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Flask, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from portal.clinic import current_clinic
+from portal.i18n import locale_str
+
+#: (endpoint, label, feature that must be on, or None)
+PATIENT_MENU = (
+    ("records.dashboard", _l("Home"), None),
+    ("account.profile", _l("My details"), None),
+)
+STAFF_MENU = (
+    ("staff.patients", _l("Patients"), None),
+    ("account.profile", _l("My details"), None),
+)
+PUBLIC_MENU = (
+    ("help.home", _l("Home"), None),
+    ("help.sign_in_help", _l("Help signing in"), None),
+    ("help.faq", _l("Questions"), None),
+)
+
+
+def menu() -> list[dict]:
+    """The main menu for the current user, with the current page marked."""
+    if current_user.is_authenticated:
+        items = STAFF_MENU if current_user.is_staff else PATIENT_MENU
+    else:
+        items = PUBLIC_MENU
+    clinic = current_clinic()
+    return [
+        {"url": url_for(endpoint), "label": label, "current": request.endpoint == endpoint}
+        for endpoint, label, feature in items
+        if feature is None or clinic.feature_on(feature)
+    ]
+
+
+def language_links() -> list[dict]:
+    """One plain link per language, returning to this page."""
+    from flask import current_app
+
+    here = request.full_path.rstrip("?") if request.endpoint else "/"
+    return [
+        {"code": code, "name": name, "current": code == locale_str(),
+         "url": url_for("help.set_language", code=code, next=here)}
+        for code, name in current_app.config["LANGUAGES"].items()
+    ]
+
+
+def hx_headers() -> str:
+    """The JSON that `<body hx-headers>` sends with every htmx request (CSRF token)."""
+    return json.dumps({"X-CSRFToken": generate_csrf()})
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def inject():
+        return {"clinic": current_clinic(), "menu": menu, "language_links": language_links,
+                "hx_headers": hx_headers, "lang": locale_str, "role_name": role_name,
+                "action_name": action_name, "outcome_name": outcome_name,
+                "clinic_opening_hours": clinic_opening_hours}
+
+
+ROLE_NAMES = {
+    "patient": _l("Patient"),
+    "admin": _l("Administrator"),
+    "clinician": _l("Clinician"),
+    "front_desk": _l("Front desk"),
+    "billing": _l("Billing"),
+}
+ACTION_NAMES = {
+    "sign-in": _l("Signed in"),
+    "sign-out": _l("Signed out"),
+}
+OUTCOME_NAMES = {
+    "success": _l("Succeeded"),
+    "failure": _l("Failed"),
+    "denied": _l("Refused"),
+}
+
+
+def role_name(role: str) -> str:
+    return str(ROLE_NAMES.get(role, role))
+
+
+def action_name(action: str) -> str:
+    return str(ACTION_NAMES.get(action, action))
+
+
+def outcome_name(outcome: str) -> str:
+    return str(OUTCOME_NAMES.get(outcome, outcome))
+
+
+def clinic_opening_hours() -> list[tuple[str, list[str]]]:
+    """The clinic's week as (day name in the reader's language, ["08:00–17:00", ...])."""
+    from babel.dates import get_day_names
+
+    hours = current_clinic().opening_hours or {}
+    if not hours:
+        return []
+    names = get_day_names("wide", locale=locale_str())
+    return [(names[day].capitalize(), [f"{start}–{end}" for start, end in hours.get(str(day), [])])
+            for day in range(7)]

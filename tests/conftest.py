@@ -1,0 +1,163 @@
+"""Fixtures every test can use: the app on a migrated database, a client, factories.
+
+The database is SQLite in a temporary folder unless PORTAL_TEST_DATABASE_URL names
+another (CI runs the suite again on PostgreSQL). The schema comes from the Alembic
+migrations, as in production; every test starts from empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from contextlib import contextmanager
+from datetime import date
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import event, text
+
+from portal import create_app
+from portal.clinic_setup import save_clinic
+from portal.extensions import db as _db
+from portal.models import Patient, User
+from portal.security import hash_password
+
+PASSWORD = "correct horse battery staple"
+_hash_cache: dict[str, str] = {}
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("PORTAL_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal-test.db'}"
+
+
+def _drop_everything() -> None:
+    """Empty a PostgreSQL test database so migrations run from nothing."""
+    engine = _db.engine
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    """The application on a freshly migrated test database."""
+    instance = tmp_path_factory.mktemp("instance")
+    app = create_app({
+        "ENV_NAME": "testing",
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
+        "INSTANCE_DIR": str(instance),
+        "OUTBOX_DIR": str(instance / "outbox"),
+        "SERVER_NAME": None,
+    })
+    with app.app_context():
+        _drop_everything()
+        upgrade()
+    yield app
+
+
+@pytest.fixture(autouse=True)
+def db(app):
+    """An app context with empty tables; everything written is removed afterwards."""
+    with app.app_context():
+        yield _db
+        _db.session.rollback()
+        _db.session.remove()
+        with _db.engine.begin() as conn:
+            for table in reversed(_db.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def clinic(db):
+    """The clinic's settings as a small Dutch practice would have them."""
+    return save_clinic(name="Test Clinic", phone="+31 20 123 4567", email="desk@test.example",
+                       address="Teststraat 1, 1000 AA Amsterdam", emergency_number="112",
+                       timezone="Europe/Amsterdam")
+
+
+_counter = {"n": 0}
+
+
+def make_patient(**values) -> Patient:
+    """A patient with plausible defaults; any field can be given."""
+    _counter["n"] += 1
+    n = _counter["n"]
+    defaults = dict(patient_number=f"T-{n:06d}", given_name="Anna", family_name=f"Test{n}",
+                    birth_date=date(1980, 1, 1), email=f"patient{n}@mail.example")
+    defaults.update(values)
+    patient = Patient(**defaults)
+    _db.session.add(patient)
+    _db.session.commit()
+    return patient
+
+
+def make_user(role: str = "patient", patient: Patient | None = None, password: str = PASSWORD,
+              **values) -> User:
+    """A user who can sign in with `password`; a patient user gets a patient if none given."""
+    if role == "patient" and patient is None:
+        patient = make_patient()
+    _counter["n"] += 1
+    if password not in _hash_cache:
+        _hash_cache[password] = hash_password(password)
+    defaults = dict(username=f"user{_counter['n']}", role=role, patient=patient,
+                    display_name=patient.full_name if patient else f"Staff {_counter['n']}",
+                    email=f"user{_counter['n']}@mail.example",
+                    password_hash=_hash_cache[password])
+    defaults.update(values)
+    user = User(**defaults)
+    _db.session.add(user)
+    _db.session.commit()
+    return user
+
+
+def csrf_token(client, url: str) -> str:
+    """The CSRF token from the form on the page at `url`."""
+    page = client.get(url).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def post_form(client, url: str, data: dict, page: str | None = None, **kwargs):
+    """Submit a form the way a browser does: fetch the page for its token, then post."""
+    payload = {"csrf_token": csrf_token(client, page or url), **data}
+    return client.post(url, data=payload, **kwargs)
+
+
+def login_as(client, user: User, password: str = PASSWORD):
+    """Sign `user` in through the real sign-in form."""
+    response = post_form(client, "/sign-in", {"identifier": user.username, "password": password})
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    return response
+
+
+@contextmanager
+def count_queries():
+    """Count the SQL statements run inside the block: `with count_queries() as n: ...; n()`."""
+    statements: list[str] = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    engine = _db.engine
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield lambda: len(statements)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+
+
+@pytest.fixture
+def factories():
+    """The factory helpers, for tests that prefer a fixture to an import."""
+    return {"patient": make_patient, "user": make_user, "login": login_as}
