@@ -54,6 +54,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "WTF_CSRF_HEADERS": ["X-CSRFToken"],
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
+        # Date and number style for English pages: en_GB (3 March 2026) or en_US.
+        "ENGLISH_FORMAT_LOCALE": _env("ENGLISH_FORMAT_LOCALE", "en_GB"),
         "LANGUAGES": {"en": "English", "nl": "Nederlands", "pl": "Polski"},
         "COMPRESS_MIMETYPES": ["text/html", "text/plain", "application/json", "text/calendar"],
         "COMPRESS_ALGORITHM": ["br", "gzip"],

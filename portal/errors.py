@@ -53,5 +53,4 @@ def handle_unexpected(error: Exception):
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(CSRFError, lambda e: handle_http_error(e))
-    if not app.testing or not app.config.get("PROPAGATE_EXCEPTIONS"):
-        app.register_error_handler(Exception, handle_unexpected)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -45,7 +45,14 @@ def _tz() -> ZoneInfo:
 
 
 def locale_str() -> str:
+    """The reader's language code: en, nl or pl."""
     return str(get_locale() or "en")
+
+
+def format_locale() -> str:
+    """The locale used for dates and numbers: English uses the clinic's regional style."""
+    code = locale_str()
+    return current_app.config["ENGLISH_FORMAT_LOCALE"] if code == "en" else code
 
 
 def fmt_date(value: date | datetime | None, format: str = "long") -> str:
@@ -54,20 +61,20 @@ def fmt_date(value: date | datetime | None, format: str = "long") -> str:
         return ""
     if isinstance(value, datetime):
         value = value.astimezone(_tz()).date()
-    return format_date(value, format=format, locale=locale_str())
+    return format_date(value, format=format, locale=format_locale())
 
 
 def fmt_datetime(value: datetime | None, format: str = "medium") -> str:
     """A moment in the clinic's time zone and the reader's language."""
     if value is None:
         return ""
-    return format_datetime(value, format=format, tzinfo=_tz(), locale=locale_str())
+    return format_datetime(value, format=format, tzinfo=_tz(), locale=format_locale())
 
 
 def fmt_time(value: datetime | None, format: str = "short") -> str:
     if value is None:
         return ""
-    return format_time(value, format=format, tzinfo=_tz(), locale=locale_str())
+    return format_time(value, format=format, tzinfo=_tz(), locale=format_locale())
 
 
 def fmt_number(value, decimals: int | None = None) -> str:
@@ -77,14 +84,14 @@ def fmt_number(value, decimals: int | None = None) -> str:
     fmt = None
     if decimals is not None:
         fmt = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(value, format=fmt, locale=locale_str())
+    return format_decimal(value, format=fmt, locale=format_locale())
 
 
 def fmt_money(value, currency: str | None = None) -> str:
     """An exact amount of money in the clinic's currency, in the reader's notation."""
     if value is None:
         return ""
-    return format_currency(value, currency or current_clinic().currency, locale=locale_str())
+    return format_currency(value, currency or current_clinic().currency, locale=format_locale())
 
 
 def init_app(app: Flask) -> None:

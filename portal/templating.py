@@ -10,7 +10,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from portal.clinic import current_clinic
-from portal.i18n import locale_str
+from portal.i18n import format_locale, locale_str
 
 #: (endpoint, label, feature that must be on, or None)
 PATIENT_MENU = (
@@ -108,6 +108,6 @@ def clinic_opening_hours() -> list[tuple[str, list[str]]]:
     hours = current_clinic().opening_hours or {}
     if not hours:
         return []
-    names = get_day_names("wide", locale=locale_str())
+    names = get_day_names("wide", locale=format_locale())
     return [(names[day].capitalize(), [f"{start}–{end}" for start, end in hours.get(str(day), [])])
             for day in range(7)]

@@ -7,12 +7,14 @@ migrations, as in production; every test starts from empty tables.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 from contextlib import contextmanager
 from datetime import date
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import event, text
 
@@ -42,6 +44,23 @@ def _drop_everything() -> None:
             conn.execute(text("CREATE SCHEMA public"))
 
 
+class RequestIsolatingClient(FlaskClient):
+    """A test client whose every request gets its own app context, as in production.
+
+    Without this, requests would share the test's app context, and with it `g` (cached
+    user, CSRF token, clinic settings) and the database session. Before and after each
+    request the test's own session is committed, so the request sees what the test made
+    and the test then sees what the request stored.
+    """
+
+    def open(self, *args, **kwargs):
+        _db.session.commit()
+        try:
+            return contextvars.Context().run(super().open, *args, **kwargs)
+        finally:
+            _db.session.commit()
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     """The application on a freshly migrated test database."""
@@ -54,6 +73,7 @@ def app(tmp_path_factory):
         "OUTBOX_DIR": str(instance / "outbox"),
         "SERVER_NAME": None,
     })
+    app.test_client_class = RequestIsolatingClient
     with app.app_context():
         _drop_everything()
         upgrade()
