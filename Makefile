@@ -38,11 +38,11 @@ static/vendor/htmx.min.js: node_modules/.installed
 	cp node_modules/htmx.org/dist/htmx.min.js $@
 
 translations-compile: $(VENV)/.installed  ## Compile the Dutch and Polish catalogs
-	$(BIN)/pybabel compile --use-fuzzy -q -d translations -D messages 2>/dev/null || $(BIN)/pybabel compile -q -d translations -D messages
+	$(BIN)/pybabel compile -d translations -D messages --statistics
 
 translations-extract: $(VENV)/.installed  ## Collect new strings into the catalogs
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 --no-location --sort-output -o translations/messages.pot .
-	$(BIN)/pybabel update -q -i translations/messages.pot -d translations -D messages --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 --no-location --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations -D messages --no-fuzzy-matching --ignore-obsolete
 
 static-compressed: $(VENV)/.installed static/vendor/htmx.min.js
 	$(BIN)/python -m whitenoise.compress -q static

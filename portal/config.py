@@ -62,6 +62,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "COMPRESS_MIN_SIZE": 500,
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Sign-in attempts one client address may make (Flask-Limiter syntax).
+        "SIGN_IN_RATE_LIMIT": _env("SIGN_IN_RATE_LIMIT", "30 per 10 minutes"),
         "PAGE_SIZE": _env_int("PAGE_SIZE", 20),
     }
     config.update(overrides)

@@ -83,6 +83,9 @@ def app(tmp_path_factory):
 @pytest.fixture(autouse=True)
 def db(app):
     """An app context with empty tables; everything written is removed afterwards."""
+    from portal.extensions import limiter
+
+    limiter.reset()
     with app.app_context():
         yield _db
         _db.session.rollback()

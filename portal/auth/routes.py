@@ -1,11 +1,12 @@
 """Sign-in and sign-out pages."""
 
-from flask import flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.auth import bp, services
 from portal.auth.forms import SignInForm
+from portal.extensions import limiter
 from portal.rendering import redirect_after_post, render
 
 
@@ -15,6 +16,7 @@ def home_for(user) -> str:
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["SIGN_IN_RATE_LIMIT"], methods=["POST"])
 def sign_in():
     """Show the sign-in form and sign the user in."""
     if current_user.is_authenticated:
