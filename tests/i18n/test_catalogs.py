@@ -96,9 +96,12 @@ def test_dutch_has_two_plural_forms():
 def test_the_compiled_catalog_is_current(lang):
     mo_path = ROOT / "translations" / lang / "LC_MESSAGES" / "messages.mo"
     assert mo_path.exists(), "run `make setup` to compile the catalogs"
+    def key(value):
+        return tuple(value) if isinstance(value, list | tuple) else value
+
     with open(mo_path, "rb") as handle:
-        compiled = {m.id: m.string for m in read_mo(handle) if m.id}
-    source = {m.id: m.string for m in _po(lang) if m.id}
+        compiled = {key(m.id): key(m.string) for m in read_mo(handle) if m.id}
+    source = {key(m.id): key(m.string) for m in _po(lang) if m.id}
     assert compiled == source, "the .mo file is older than the .po file: run `make setup`"
 
 
