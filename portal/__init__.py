@@ -6,7 +6,6 @@ import sqlite3
 from pathlib import Path
 
 from flask import Flask
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -21,7 +20,6 @@ def create_app(config: dict | None = None) -> Flask:
 
     from portal import assets, cli, errors, i18n, security, templating
     from portal.extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
-    from portal.models import User
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -32,13 +30,11 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=i18n.select_locale,
                    timezone_selector=i18n.select_timezone)
     login_manager.init_app(app)
-    login_manager.login_view = "auth.sign_in"
-    login_manager.login_message = _l("Please sign in to see this page.")
-    login_manager.login_message_category = "info"
+    from portal.auth import routes as auth_routes
+    from portal.auth import sessions
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    login_manager.user_loader(sessions.load_user)
+    login_manager.unauthorized_handler(auth_routes.unauthorized)
 
     security.init_app(app)
     i18n.init_app(app)

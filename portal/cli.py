@@ -57,9 +57,24 @@ def demo():
     info = load_demo()
     click.echo("Demo clinic loaded. Every demo account uses the password: " + info["password"])
     click.echo("  Staff:    " + ", ".join(f"{u} ({r})" for u, r in info["staff"]))
+    click.echo("            staff also need a code: add the key " + info["totp_secret"]
+               + " to an authenticator app, or run `flask portal demo-code`")
     click.echo("  Patients: " + ", ".join(f"{u} (patient ID {n})" for u, n in info["patients"]))
     click.echo("  Unused invitation codes: "
                + ", ".join(f"{code} for {n}" for n, code in info["invitations"]))
+
+
+@portal_cli.command("demo-code")
+def demo_code():
+    """Print the current sign-in code of the demo staff (development only)."""
+    import pyotp
+    from flask import current_app
+
+    from portal.demo import DEMO_TOTP_SECRET
+
+    if current_app.config["ENV_NAME"] not in ("development", "testing"):
+        raise click.ClickException("demo-code works only with PORTAL_ENV=development")
+    click.echo(pyotp.TOTP(DEMO_TOTP_SECRET).now())
 
 
 @portal_cli.command("create-staff")

@@ -64,6 +64,12 @@ def load_config(overrides: dict | None = None) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         # Sign-in attempts one client address may make (Flask-Limiter syntax).
         "SIGN_IN_RATE_LIMIT": _env("SIGN_IN_RATE_LIMIT", "30 per 10 minutes"),
+        "LOCKOUT_THRESHOLD": _env_int("LOCKOUT_THRESHOLD", 5),
+        "LOCKOUT_MINUTES": _env_int("LOCKOUT_MINUTES", 15),
+        "IDLE_TIMEOUT_MINUTES": _env_int("IDLE_TIMEOUT_MINUTES", 15),
+        "SESSION_MAX_HOURS": _env_int("SESSION_MAX_HOURS", 12),
+        "RESET_LINK_MINUTES": _env_int("RESET_LINK_MINUTES", 30),
+        "VERIFY_LINK_HOURS": _env_int("VERIFY_LINK_HOURS", 72),
         "PAGE_SIZE": _env_int("PAGE_SIZE", 20),
     }
     config.update(overrides)

@@ -19,6 +19,8 @@ from portal.security import hash_password
 from portal.types import utcnow
 
 DEMO_PASSWORD = "demo-portal-2026"
+#: Staff must use a second factor; the demo staff share this authenticator key.
+DEMO_TOTP_SECRET = "KRUGKIDQN5ZHIYLMEBSGK3LPEBZWKY3S"
 
 CLINIC = dict(
     name="Linden Health Centre",
@@ -114,7 +116,9 @@ def load_demo() -> dict:
     for username, name, role, email in STAFF:
         if username not in existing_users:
             db.session.add(User(username=username, display_name=name, role=role, email=email,
-                                password_hash=password_hash, locale=None))
+                                password_hash=password_hash, locale=None,
+                                second_factor="totp", totp_secret=DEMO_TOTP_SECRET,
+                                email_verified_at=utcnow()))
     patients = {p.patient_number: p for p in db.session.scalars(select(Patient))}
     for number, given, family, born, sex, locale, line, postal, city, country in PATIENTS:
         if number in patients:
@@ -129,7 +133,8 @@ def load_demo() -> dict:
         if number in ACCOUNTS:
             db.session.add(User(username=ACCOUNTS[number], display_name=patient.full_name,
                                 role="patient", email=patient.email, patient=patient,
-                                password_hash=password_hash, locale=locale))
+                                password_hash=password_hash, locale=locale,
+                                email_verified_at=utcnow()))
         if number in INVITATIONS:
             db.session.add(Invitation(patient=patient, code_hash=code_hash(INVITATIONS[number]),
                                       channel="letter",
@@ -137,6 +142,7 @@ def load_demo() -> dict:
     db.session.commit()
     return {
         "password": DEMO_PASSWORD,
+        "totp_secret": DEMO_TOTP_SECRET,
         "staff": [(username, role) for username, _, role, _ in STAFF],
         "patients": [(ACCOUNTS[number], number) for number in ACCOUNTS],
         "invitations": [(number, grouped(code)) for number, code in INVITATIONS.items()],

@@ -39,6 +39,12 @@ class ClinicSettings(db.Model):
     #: {"records": true, "messages": false, ...}
     features: Mapped[dict] = mapped_column(JSON, default=dict)
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    #: Whether patients must use a second factor (staff always must).
+    patient_2fa_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Whether patients without a smartphone may get their second factor by e-mail.
+    email_codes_allowed: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: How long an invitation's activation code stays valid.
+    invitation_days: Mapped[int] = mapped_column(Integer, default=28)
 
     def feature_on(self, name: str) -> bool:
         """Whether the clinic has switched on the area `name`."""
@@ -93,6 +99,21 @@ class User(UserMixin, db.Model):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Set by staff: the next sign-in allows nothing but choosing a new password.
+    password_is_temporary: Mapped[bool] = mapped_column(Boolean, default=False)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: An address waiting for verification; the old one stays in use until then.
+    pending_email: Mapped[str | None] = mapped_column(String(254))
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: "totp", "email" or None.
+    second_factor: Mapped[str | None] = mapped_column(String(10))
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: The last accepted TOTP time step: a code for this step or an older one is refused.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    #: {"messages": true, "appointments": true, "results": true}
+    notifications: Mapped[dict] = mapped_column(JSON, default=dict)
 
     patient: Mapped[Patient | None] = relationship(back_populates="account")
 

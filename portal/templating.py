@@ -12,7 +12,7 @@ from flask_wtf.csrf import generate_csrf
 from portal.clinic import current_clinic
 from portal.i18n import format_locale, locale_str
 
-#: (endpoint, label, feature that must be on, or None)
+#: (endpoint, label, feature that must be on or None[, staff roles that see it])
 PATIENT_MENU = (
     ("records.dashboard", _l("Home"), None),
     ("account.profile", _l("My details"), None),
@@ -35,10 +35,11 @@ def menu() -> list[dict]:
     else:
         items = PUBLIC_MENU
     clinic = current_clinic()
+    role = current_user.role if current_user.is_authenticated else None
     return [
         {"url": url_for(endpoint), "label": label, "current": request.endpoint == endpoint}
-        for endpoint, label, feature in items
-        if feature is None or clinic.feature_on(feature)
+        for endpoint, label, feature, *roles in items
+        if (feature is None or clinic.feature_on(feature)) and (not roles or role in roles[0])
     ]
 
 

@@ -124,9 +124,15 @@ def make_patient(**values) -> Patient:
     return patient
 
 
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
 def make_user(role: str = "patient", patient: Patient | None = None, password: str = PASSWORD,
               **values) -> User:
-    """A user who can sign in with `password`; a patient user gets a patient if none given."""
+    """A user who can sign in with `password`; a patient user gets a patient if none given.
+
+    Staff get an authenticator (TOTP_SECRET) because staff must always use one.
+    """
     if role == "patient" and patient is None:
         patient = make_patient()
     _counter["n"] += 1
@@ -136,6 +142,8 @@ def make_user(role: str = "patient", patient: Patient | None = None, password: s
                     display_name=patient.full_name if patient else f"Staff {_counter['n']}",
                     email=f"user{_counter['n']}@mail.example",
                     password_hash=_hash_cache[password])
+    if role != "patient":
+        defaults.update(second_factor="totp", totp_secret=TOTP_SECRET)
     defaults.update(values)
     user = User(**defaults)
     _db.session.add(user)
@@ -157,10 +165,22 @@ def post_form(client, url: str, data: dict, page: str | None = None, **kwargs):
     return client.post(url, data=payload, **kwargs)
 
 
+def totp_now(user: User) -> str:
+    """The user's current authenticator code, usable again (the replay guard is reset)."""
+    import pyotp
+
+    user.totp_last_step = None
+    _db.session.commit()
+    return pyotp.TOTP(user.totp_secret).now()
+
+
 def login_as(client, user: User, password: str = PASSWORD):
-    """Sign `user` in through the real sign-in form."""
+    """Sign `user` in through the real sign-in form (and the code step, when they have one)."""
     response = post_form(client, "/sign-in", {"identifier": user.username, "password": password})
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    if response.headers["Location"] == "/sign-in/code":
+        response = post_form(client, "/sign-in/code", {"code": totp_now(user)})
+        assert response.status_code == 303, response.get_data(as_text=True)[:500]
     return response
 
 

@@ -1,7 +1,7 @@
-"""Getting in: sign-in and sign-out (activation, second factor and recovery build on this)."""
+"""Getting in: sign-in, second factor, lockout, sessions, activation and recovery."""
 
 from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from portal.auth import models, routes  # noqa: E402,F401
+from portal.auth import models, routes, routes_two_factor  # noqa: E402,F401

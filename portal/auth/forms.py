@@ -1,12 +1,14 @@
-"""Sign-in forms."""
+"""Forms of getting in."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from portal.auth.passwords import MAX_LENGTH, StrongPassword
+from portal.forms import PortalForm
 
 
-class SignInForm(FlaskForm):
+class SignInForm(PortalForm):
     identifier = StringField(
         _l("Username, e-mail address or patient ID"),
         validators=[DataRequired(_l("Enter your username, e-mail address or patient ID.")),
@@ -16,3 +18,51 @@ class SignInForm(FlaskForm):
         _l("Password"),
         validators=[DataRequired(_l("Enter your password.")), Length(max=1024)],
     )
+
+
+class CodeForm(PortalForm):
+    code = StringField(
+        _l("Six-digit code"),
+        validators=[DataRequired(_l("Enter the six-digit code.")), Length(max=20)],
+    )
+
+
+class RecoveryCodeForm(PortalForm):
+    code = StringField(
+        _l("Recovery code"),
+        validators=[DataRequired(_l("Enter one of your recovery codes.")), Length(max=40)],
+    )
+
+
+def _personal_words(form) -> list[str]:
+    """Words a person's password should not be built from."""
+    from flask_login import current_user
+
+    user = getattr(form, "user", None) or (current_user if current_user.is_authenticated
+                                           else None)
+    if user is None:
+        return []
+    words = [user.username, user.email or "", user.display_name]
+    if user.patient is not None:
+        words += [user.patient.given_name, user.patient.family_name,
+                  user.patient.birth_date.isoformat(), user.patient.patient_number]
+    return words
+
+
+class NewPasswordForm(PortalForm):
+    """Choose a password: at least 8 characters, not easy to guess, typed twice."""
+
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(_l("Enter a new password.")), Length(max=MAX_LENGTH),
+                    StrongPassword(_personal_words)],
+    )
+    confirm = PasswordField(
+        _l("Type the new password again"),
+        validators=[DataRequired(_l("Type the new password again.")),
+                    EqualTo("password", _l("The two passwords are not the same."))],
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)

@@ -1,18 +1,48 @@
-"""The rules of signing in and out."""
+"""The rules of signing in and out: password check, lockout, second-factor hand-off, sessions.
+
+Signing in takes one or two steps. The password step (`check_password`) finds the
+account and checks the password; if a second factor is on, the browser holds a
+"pending" marker until `finish_sign_in` runs after the code step. Only then does the
+user get a session. Steps that must come first (a new password after a temporary one,
+enrolling a second factor) are enforced for every request by `required_step`.
+"""
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from flask import session
+from flask import current_app, session
 from flask_login import login_user, logout_user
 from sqlalchemy import func, or_, select
 
 from portal import audit
+from portal.auth import sessions
+from portal.clinic import current_clinic
 from portal.extensions import db
+from portal.forms import carry_stash
+from portal.mail import send_mail
 from portal.models import Patient, User
 from portal.security import hash_password, password_needs_rehash, verify_password
 from portal.types import utcnow
+
+PENDING_KEY = "pending_sign_in"
+#: How long the code step may take after the password step.
+PENDING_SECONDS = 600
+
+
+@dataclass
+class PasswordCheck:
+    """The result of the password step."""
+
+    user: User | None = None
+    locked_until: datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.user is not None and self.locked_until is None
 
 
 def find_user(identifier: str) -> User | None:
@@ -31,41 +61,132 @@ def find_user(identifier: str) -> User | None:
     )
 
 
-def authenticate(identifier: str, password: str) -> User | None:
-    """Return the enabled user whose password matches, or None.
+def is_locked(user: User, now: datetime | None = None) -> bool:
+    return user.locked_until is not None and user.locked_until > (now or utcnow())
 
-    An unknown user costs one password check too, so that the answer and its timing do
-    not tell whether an account exists.
+
+def check_password(identifier: str, password: str) -> PasswordCheck:
+    """The password step. Unknown user, wrong password and disabled account look alike.
+
+    A locked account is reported whatever the password, so the answer never confirms a
+    guess; every path costs one password hash, so timing tells nothing either.
     """
     user = find_user(identifier)
     matches = verify_password(user.password_hash if user else None, password)
+    now = utcnow()
+    if user is not None and is_locked(user, now):
+        audit.record("sign-in", patient=user.patient_id, outcome="locked", actor=user,
+                     target=None, commit=True)
+        return PasswordCheck(user=user, locked_until=user.locked_until)
     if user is None or not matches or not user.enabled:
+        if user is not None:
+            locked = _count_failure(user, now)
+            if locked:
+                return PasswordCheck(user=user, locked_until=user.locked_until)
         audit.record("sign-in", patient=user.patient_id if user else None,
                      outcome="failure", actor=user, target=None, commit=True)
-        return None
+        return PasswordCheck()
+    user.failed_sign_ins = 0
     if password_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    return user
+    db.session.commit()
+    return PasswordCheck(user=user)
 
 
-def start_session(user: User) -> None:
-    """Sign `user` in with a fresh session (no fixation) and record it."""
-    keep_lang = session.get("lang")
-    session.clear()
-    if keep_lang:
-        session["lang"] = keep_lang
-    login_user(user)
-    user.last_sign_in_at = utcnow()
-    audit.record("sign-in", patient=user.patient_id, actor=user, target=None)
+def _count_failure(user: User, now: datetime) -> bool:
+    """Count a wrong password; at the threshold lock the account and tell its owner."""
+    config = current_app.config
+    user.failed_sign_ins = (user.failed_sign_ins or 0) + 1
+    if user.failed_sign_ins < config["LOCKOUT_THRESHOLD"]:
+        db.session.commit()
+        return False
+    user.failed_sign_ins = 0
+    user.locked_until = now + timedelta(minutes=config["LOCKOUT_MINUTES"])
+    audit.record("sign-in", patient=user.patient_id, outcome="failure", actor=user, target=None)
+    audit.record("lockout", patient=user.patient_id, actor=user, target=None)
+    db.session.commit()
+    if user.email:
+        send_mail(user.email, "account_locked", user.locale, user=user,
+                  until=user.locked_until)
+    return True
+
+
+def unlock(user: User, by: User) -> None:
+    """Staff lift a lockout."""
+    user.locked_until = None
+    user.failed_sign_ins = 0
+    audit.record("unlock", patient=user.patient_id, actor=by, target=f"user:{user.id}")
     db.session.commit()
 
 
+def begin_second_factor(user: User, next_url: str | None) -> None:
+    """Remember, in this browser only, that `user` passed the password step."""
+    _reset_browser_session()
+    session[PENDING_KEY] = {"user": user.id, "at": int(time.time()), "next": next_url}
+
+
+def pending_user() -> User | None:
+    """The user who passed the password step in this browser within the time allowed."""
+    pending = session.get(PENDING_KEY)
+    if not pending or time.time() - pending.get("at", 0) > PENDING_SECONDS:
+        return None
+    user = db.session.get(User, pending["user"])
+    return user if user is not None and user.enabled and not is_locked(user) else None
+
+
+def pending_next() -> str | None:
+    return (session.get(PENDING_KEY) or {}).get("next")
+
+
+def needs_second_factor_step(user: User) -> bool:
+    return user.second_factor in ("totp", "email")
+
+
+def finish_sign_in(user: User, method: str = "password") -> None:
+    """Give `user` a fresh session (new id, nothing carried over but language) and record it."""
+    _reset_browser_session()
+    login_user(user)
+    sessions.open_session(user)
+    user.last_sign_in_at = utcnow()
+    user.failed_sign_ins = 0
+    audit.record("sign-in", patient=user.patient_id, actor=user, target=f"method:{method}")
+    db.session.commit()
+
+
+def _reset_browser_session() -> None:
+    kept = {key: session[key] for key in ("lang",) if key in session}
+    carry_stash(kept)
+    session.clear()
+    session.update(kept)
+
+
 def end_session(user: User) -> None:
-    """Sign out and forget everything the session held."""
+    """Sign out: end the server-side session and forget everything the browser held."""
+    sessions.end_session(sessions.current_sid(), "sign-out")
     audit.record("sign-out", patient=user.patient_id, actor=user, target=None)
     db.session.commit()
     logout_user()
     session.clear()
+
+
+def required_step(user: User) -> str | None:
+    """What `user` must do before anything else: "password", "two_factor", or None."""
+    if user.password_is_temporary:
+        return "password"
+    if user.second_factor is None and (user.is_staff or current_clinic().patient_2fa_required):
+        return "two_factor"
+    return None
+
+
+def set_password(user: User, password: str, *, keep_sid: str | None = None,
+                 reason: str = "password-changed") -> None:
+    """Store a new password and end every other session of the account."""
+    user.password_hash = hash_password(password)
+    user.password_is_temporary = False
+    user.password_changed_at = utcnow()
+    user.failed_sign_ins = 0
+    user.locked_until = None
+    sessions.end_other_sessions(user, reason, keep=keep_sid)
 
 
 def safe_next(target: str | None) -> str | None:

@@ -69,12 +69,12 @@ def test_sign_out_ends_the_session(client, clinic):
     token = csrf_token(client, "/home")
     response = client.post("/sign-out", data={"csrf_token": token})
     assert response.status_code == 303
-    assert client.get("/home").status_code == 302
+    assert client.get("/home").headers["Location"].startswith("/sign-in")
 
 
 def test_pages_behind_sign_in_send_visitors_to_the_sign_in_page(client, clinic):
     response = client.get("/account/")
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert response.headers["Location"].startswith("/sign-in?next=")
 
 

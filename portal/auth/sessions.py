@@ -1,0 +1,107 @@
+"""Sessions kept on the server: opened at sign-in, checked on every request, ended for good.
+
+The browser's signed cookie holds only a random session id. A session ends on sign-out,
+after a spell without activity (idle timeout), after an absolute lifetime, or when the
+user (or a password change, or staff disabling the account) ends it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from flask import current_app, g, request, session
+from sqlalchemy import select, update
+
+from portal.auth.models import UserSession
+from portal.extensions import db
+from portal.models import User
+from portal.types import utcnow
+
+SID_KEY = "sid"
+#: Seconds between two writes of `last_seen_at` for one session (not one per request).
+TOUCH_EVERY = 60
+
+
+def open_session(user: User) -> UserSession:
+    """Start a server-side session for `user` and tie this browser's cookie to it."""
+    record = UserSession(id=secrets.token_urlsafe(32), user_id=user.id,
+                         remote_addr=request.remote_addr,
+                         user_agent=(request.user_agent.string or "")[:200] or None)
+    db.session.add(record)
+    session[SID_KEY] = record.id
+    return record
+
+
+def load_user(user_id: str) -> User | None:
+    """Flask-Login's loader: the user of this request's live session, or None.
+
+    One query finds the session and its user; an expired session is ended on the spot
+    and the reason kept in `g.session_ended` for the sign-in page to explain.
+    """
+    sid = session.get(SID_KEY)
+    if not sid or not user_id.isdigit():
+        return None
+    row = db.session.execute(
+        select(UserSession, User).join(User, UserSession.user_id == User.id)
+        .where(UserSession.id == sid, UserSession.user_id == int(user_id),
+               UserSession.ended_at.is_(None))
+    ).first()
+    if row is None:
+        return None
+    record, user = row
+    now = utcnow()
+    config = current_app.config
+    if now - record.created_at > timedelta(hours=config["SESSION_MAX_HOURS"]):
+        return _expire(record, "expired")
+    if now - record.last_seen_at > timedelta(minutes=config["IDLE_TIMEOUT_MINUTES"]):
+        return _expire(record, "idle")
+    if not user.enabled:
+        return _expire(record, "disabled")
+    if (now - record.last_seen_at).total_seconds() > TOUCH_EVERY:
+        db.session.execute(update(UserSession).where(UserSession.id == sid)
+                           .values(last_seen_at=now))
+        db.session.commit()
+    return user
+
+
+def _expire(record: UserSession, reason: str) -> None:
+    record.ended_at = utcnow()
+    record.ended_reason = reason
+    db.session.commit()
+    g.session_ended = reason
+    session.pop(SID_KEY, None)
+    return None
+
+
+def current_sid() -> str | None:
+    return session.get(SID_KEY)
+
+
+def end_session(sid: str | None, reason: str) -> None:
+    """End one session (no commit: the caller commits with its audit line)."""
+    if sid:
+        db.session.execute(update(UserSession)
+                           .where(UserSession.id == sid, UserSession.ended_at.is_(None))
+                           .values(ended_at=utcnow(), ended_reason=reason))
+
+
+def end_other_sessions(user: User, reason: str, keep: str | None = None) -> int:
+    """End every live session of `user` except `keep`; returns how many ended."""
+    stmt = (update(UserSession)
+            .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+            .values(ended_at=utcnow(), ended_reason=reason))
+    if keep:
+        stmt = stmt.where(UserSession.id != keep)
+    return db.session.execute(stmt).rowcount
+
+
+def live_sessions(user: User) -> list[UserSession]:
+    """The user's sessions that have not ended, most recently used first."""
+    cutoff = utcnow() - timedelta(minutes=current_app.config["IDLE_TIMEOUT_MINUTES"])
+    return list(db.session.scalars(
+        select(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None),
+               UserSession.last_seen_at > cutoff)
+        .order_by(UserSession.last_seen_at.desc())
+    ))
