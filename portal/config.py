@@ -64,6 +64,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         # Sign-in attempts one client address may make (Flask-Limiter syntax).
         "SIGN_IN_RATE_LIMIT": _env("SIGN_IN_RATE_LIMIT", "30 per 10 minutes"),
+        # Activation attempts (code, date of birth, name) one client address may make.
+        "ACTIVATION_RATE_LIMIT": _env("ACTIVATION_RATE_LIMIT", "10 per 10 minutes"),
         "LOCKOUT_THRESHOLD": _env_int("LOCKOUT_THRESHOLD", 5),
         "LOCKOUT_MINUTES": _env_int("LOCKOUT_MINUTES", 15),
         "IDLE_TIMEOUT_MINUTES": _env_int("IDLE_TIMEOUT_MINUTES", 15),

@@ -12,11 +12,20 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, url_for
 from flask_babel import force_locale
 from jinja2_fragments.flask import render_block
 
 from portal.clinic import current_clinic
+
+
+def portal_url(endpoint: str, **values) -> str:
+    """An address on the portal for an e-mail or letter, from PORTAL_BASE_URL.
+
+    Never from the request's Host header: a link built from it would let someone send a
+    victim a genuine reset link pointing at their own server.
+    """
+    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
 
 
 def render_mail(template: str, locale: str | None, **context) -> tuple[str, str]:

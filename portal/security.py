@@ -57,6 +57,15 @@ def set_security_headers(response: Response) -> Response:
     return response
 
 
+def use_fast_hashing() -> None:
+    """Tests only: cheap argon2 settings, so a suite that signs in thousands of times is quick."""
+    global _hasher, _DUMMY_HASH
+    _hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    _DUMMY_HASH = _hasher.hash("not-a-real-password-only-for-timing")
+
+
 def init_app(app: Flask) -> None:
     """Attach the security headers to every response."""
+    if app.testing and app.config.get("FAST_PASSWORD_HASHING"):
+        use_fast_hashing()
     app.after_request(set_security_headers)

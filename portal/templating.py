@@ -19,6 +19,7 @@ PATIENT_MENU = (
 )
 STAFF_MENU = (
     ("staff.patients", _l("Patients"), None),
+    ("staff.accounts", _l("Staff accounts"), None, ("admin",)),
     ("account.profile", _l("My details"), None),
 )
 PUBLIC_MENU = (

@@ -12,6 +12,9 @@ import os
 import re
 from contextlib import contextmanager
 from datetime import date
+from email import message_from_bytes
+from email.policy import default as default_policy
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -72,6 +75,7 @@ def app(tmp_path_factory):
         "INSTANCE_DIR": str(instance),
         "OUTBOX_DIR": str(instance / "outbox"),
         "SERVER_NAME": None,
+        "FAST_PASSWORD_HASHING": True,
     })
     app.test_client_class = RequestIsolatingClient
     with app.app_context():
@@ -204,3 +208,37 @@ def count_queries():
 def factories():
     """The factory helpers, for tests that prefer a fixture to an import."""
     return {"patient": make_patient, "user": make_user, "login": login_as}
+
+
+class Outbox:
+    """The mails the portal wrote to its outbox folder during a test."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def messages(self):
+        if not self.folder.exists():
+            return []
+        paths = sorted(self.folder.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
+        return [message_from_bytes(p.read_bytes(), policy=default_policy) for p in paths]
+
+    def to(self, address: str):
+        return [m for m in self.messages() if m["To"] == address]
+
+    def last_body(self, address: str) -> str:
+        found = self.to(address)
+        assert found, f"no mail to {address}"
+        return found[-1].get_content()
+
+    def clear(self):
+        for path in self.folder.glob("*.eml"):
+            path.unlink()
+
+
+@pytest.fixture
+def outbox(app):
+    """The development outbox, emptied before and after the test."""
+    box = Outbox(Path(app.config["OUTBOX_DIR"]))
+    box.clear()
+    yield box
+    box.clear()

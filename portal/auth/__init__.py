@@ -4,4 +4,10 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from portal.auth import models, routes, routes_two_factor  # noqa: E402,F401
+from portal.auth import (  # noqa: E402,F401
+    models,
+    routes,
+    routes_activation,
+    routes_recovery,
+    routes_two_factor,
+)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import current_app
 
 from portal import audit
 from portal.auth.tokens import make_token, read_token
 from portal.extensions import db
-from portal.mail import send_mail
+from portal.mail import portal_url, send_mail
 from portal.models import User
 from portal.types import utcnow
 
@@ -24,7 +24,7 @@ def send_verification(user: User) -> bool:
     address = address_to_verify(user)
     if address is None:
         return False
-    link = url_for("auth.verify_email", token=make_token(user, "verify"), _external=True)
+    link = portal_url("auth.verify_email", token=make_token(user, "verify"))
     send_mail(address, "verify_email", user.locale, user=user, link=link,
               hours=current_app.config["VERIFY_LINK_HOURS"])
     audit.record("verification-sent", patient=user.patient_id, actor=user,

@@ -1,0 +1,76 @@
+"""Checks on a page's HTML that need no browser: what the CSP forbids, the language, the size."""
+
+from __future__ import annotations
+
+import gzip
+from html.parser import HTMLParser
+
+#: Budgets: a page must stay small on a 2G/3G phone (DESIGN.md, "Who uses it").
+PAGE_GZIP_BUDGET = 10 * 1024
+STYLESHEET_GZIP_BUDGET = 6 * 1024
+
+
+def gzipped_size(body: bytes) -> int:
+    """Bytes on the wire for `body` gzipped at level 6 (what most servers use)."""
+    return len(gzip.compress(body, compresslevel=6, mtime=0))
+
+
+class _PageParser(HTMLParser):
+    """Collects what the CSP would refuse, and the `<html lang>`."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.html_langs: list[str | None] = []
+        self.problems: list[str] = []
+        self._script: dict | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        line = self.getpos()[0]
+        if tag == "html":
+            self.html_langs.append(attributes.get("lang"))
+        if tag == "style":
+            self.problems.append(f"line {line}: <style> element (CSP: style-src 'self')")
+        if tag == "script":
+            self._script = {"line": line, "text": ""}
+        for name, value in attrs:
+            if name == "style":
+                self.problems.append(f"line {line}: style= attribute on <{tag}> "
+                                     "(CSP: style-src 'self')")
+            elif name.startswith("on"):
+                self.problems.append(f"line {line}: event handler {name}= on <{tag}> "
+                                     "(CSP: script-src 'self')")
+            elif name in ("href", "action", "src") and (value or "").strip().lower().startswith(
+                    "javascript:"):
+                self.problems.append(f"line {line}: javascript: URL in {name}= on <{tag}>")
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag == "script":
+            self._script = None
+
+    def handle_data(self, data):
+        if self._script is not None:
+            self._script["text"] += data
+
+    def handle_endtag(self, tag):
+        if tag == "script" and self._script is not None:
+            if self._script["text"].strip():
+                self.problems.append(f"line {self._script['line']}: inline <script> with content "
+                                     "(CSP: script-src 'self')")
+            self._script = None
+
+
+def page_problems(body: bytes | str, lang: str) -> list[str]:
+    """What is wrong with a page's HTML: inline script or style, wrong language, too big."""
+    text = body.decode("utf-8") if isinstance(body, bytes) else body
+    parser = _PageParser()
+    parser.feed(text)
+    parser.close()
+    problems = list(parser.problems)
+    if parser.html_langs != [lang]:
+        problems.append(f"<html lang> is {parser.html_langs or 'missing'}, expected {lang!r}")
+    size = gzipped_size(text.encode("utf-8"))
+    if size > PAGE_GZIP_BUDGET:
+        problems.append(f"{size} bytes gzipped, budget {PAGE_GZIP_BUDGET}")
+    return problems
