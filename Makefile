@@ -48,9 +48,9 @@ static-compressed: $(VENV)/.installed static/vendor/htmx.min.js
 	$(BIN)/python -m whitenoise.compress -q static
 
 browser:  ## Install Debian's Chromium for the browser tests when it is missing
-	@command -v chromium >/dev/null 2>&1 || { \
+	@{ command -v chromium && command -v lynx && command -v tmux; } >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium lynx >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium lynx tmux >/dev/null; \
 	  else echo "Chromium is missing: sudo apt-get install chromium (browser tests will be skipped)"; fi; }
 
 lint:  ## Check the code style
