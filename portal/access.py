@@ -26,15 +26,17 @@ class Permission(StrEnum):
     APPOINTMENTS = "appointments"
     BILLING = "billing"
     MANAGE_ACCOUNT = "account"
+    #: Add letters and scans to the record (reading them needs VIEW_RECORD).
+    ADD_DOCUMENTS = "documents"
 
 
 #: What each staff role may do to any patient of the clinic.
 STAFF_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "admin": frozenset(Permission),
     "clinician": frozenset({Permission.VIEW_RECORD, Permission.MESSAGES,
-                            Permission.APPOINTMENTS}),
+                            Permission.APPOINTMENTS, Permission.ADD_DOCUMENTS}),
     "front_desk": frozenset({Permission.MESSAGES, Permission.APPOINTMENTS,
-                             Permission.MANAGE_ACCOUNT}),
+                             Permission.MANAGE_ACCOUNT, Permission.ADD_DOCUMENTS}),
     "billing": frozenset({Permission.BILLING, Permission.MANAGE_ACCOUNT}),
 }
 
@@ -73,6 +75,19 @@ def patient_for(permission: Permission, patient_id: int | None = None) -> Patien
                      outcome="denied", commit=True)
         abort(404)
     return patient
+
+
+def refuse(permission: Permission, patient: Patient | int | None = None,
+           target: str | None = None):
+    """Answer 404 for something this user may not see, and write the refusal to the audit.
+
+    For a thing that belongs to a patient (a result, a document) that the view could not
+    find within the patient the request acts for: the refusal looks exactly like a
+    missing page, and the attempt is on record.
+    """
+    audit.record(f"denied:{permission}", patient=patient, outcome="denied", target=target,
+                 commit=True)
+    abort(404)
 
 
 def staff_required(*roles: str):

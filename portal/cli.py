@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -27,10 +29,14 @@ def _csv(value: str | None) -> list[str] | None:
 @click.option("--reply-days", type=click.IntRange(0, 30),
               help="Working days within which the clinic answers messages.")
 @click.option("--categories", help="Patient categories served, comma-separated, e.g. gp.")
-@click.option("--features", help=f"Areas switched on, comma-separated, from: {', '.join(FEATURES)}.")
+@click.option("--features",
+              help=f"Areas switched on, comma-separated, from: {', '.join(FEATURES)}.")
 @click.option("--currency", help="ISO 4217 currency code, e.g. EUR or PLN.")
+@click.option("--results-need-release/--results-show-at-once", default=None,
+              help="Whether new results wait until a clinician releases them, or patients "
+                   "see them as soon as they arrive.")
 def init_clinic(name, phone, email, address, emergency_number, timezone, default_language,
-                reply_days, categories, features, currency):
+                reply_days, categories, features, currency, results_need_release):
     """Create the clinic's settings, or change the ones given. Run it again to update."""
     from portal.clinic_setup import save_clinic
 
@@ -45,8 +51,11 @@ def init_clinic(name, phone, email, address, emergency_number, timezone, default
         emergency_number=emergency_number, timezone=timezone, default_locale=default_language,
         reply_days=reply_days, patient_categories=_csv(categories), currency=currency,
         features={f: f in feature_list for f in FEATURES} if feature_list is not None else None,
+        results_need_release=results_need_release,
     )
     click.echo(f"Clinic settings saved: {clinic.name or '(no name yet: use --name)'}")
+    click.echo("New results wait until a clinician releases them." if clinic.results_need_release
+               else "New results show to patients as soon as they arrive.")
 
 
 @portal_cli.command("demo")
@@ -93,6 +102,30 @@ def create_staff(username, name, role, email, password):
                         password_hash=hash_password(password)))
     db.session.commit()
     click.echo(f"Staff account {username} ({role}) created.")
+
+
+@portal_cli.command("import-fhir")
+@click.argument("paths", nargs=-1, required=True,
+                type=click.Path(exists=True, path_type=Path))
+@click.option("--stats", is_flag=True, help="Also print the time, size and peak memory.")
+def import_fhir(paths, stats):
+    """Import FHIR R4 bundles: create or update patients and their records.
+
+    PATHS are bundle files (JSON, type transaction or collection, one Patient each) or
+    folders, of which every *.json file is read. Each bundle is imported in one
+    transaction: a bundle that is not valid JSON or FHIR, or refers to a resource it does
+    not hold, is skipped whole and the reason printed. Importing the same bundle again
+    changes nothing; items missing from a later bundle are kept. Exits with status 1 when
+    any file was skipped.
+    """
+    from portal.fhir.importer import import_files
+    from portal.fhir.report import report_lines
+
+    run = import_files(list(paths))
+    for line in report_lines(run, stats=stats):
+        click.echo(line)
+    if any(result.error for result in run.files):
+        raise SystemExit(1)
 
 
 def init_app(app: Flask) -> None:

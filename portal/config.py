@@ -40,6 +40,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL", f"sqlite:///{instance / 'portal.db'}"),
         "INSTANCE_DIR": str(instance),
         "OUTBOX_DIR": _env("OUTBOX_DIR", str(instance / "outbox")),
+        "UPLOAD_DIR": _env("UPLOAD_DIR", str(instance / "uploads")),
         "SMTP_HOST": _env("SMTP_HOST"),
         "SMTP_PORT": _env_int("SMTP_PORT", 25),
         "MAIL_FROM": _env("MAIL_FROM", "portal@localhost"),
@@ -57,7 +58,8 @@ def load_config(overrides: dict | None = None) -> dict:
         # Date and number style for English pages: en_GB (3 March 2026) or en_US.
         "ENGLISH_FORMAT_LOCALE": _env("ENGLISH_FORMAT_LOCALE", "en_GB"),
         "LANGUAGES": {"en": "English", "nl": "Nederlands", "pl": "Polski"},
-        "COMPRESS_MIMETYPES": ["text/html", "text/plain", "application/json", "text/calendar"],
+        "COMPRESS_MIMETYPES": ["text/html", "text/plain", "application/json", "text/calendar",
+                               "application/fhir+json"],
         "COMPRESS_ALGORITHM": ["br", "gzip"],
         "COMPRESS_MIN_SIZE": 500,
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),

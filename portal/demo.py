@@ -13,6 +13,7 @@ from sqlalchemy import select
 from portal.auth.invitations import code_hash, grouped
 from portal.auth.models import Invitation
 from portal.clinic_setup import save_clinic
+from portal.demo_records import load_demo_records
 from portal.extensions import db
 from portal.models import Patient, User
 from portal.security import hash_password
@@ -140,6 +141,7 @@ def load_demo() -> dict:
                                       channel="letter",
                                       expires_at=utcnow() + timedelta(days=365)))
     db.session.commit()
+    load_demo_records()
     return {
         "password": DEMO_PASSWORD,
         "totp_secret": DEMO_TOTP_SECRET,

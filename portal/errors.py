@@ -19,7 +19,8 @@ MESSAGES = {
     404: (_l("Page not found"),
           _l("We could not find this page. Check the address, or go back to the start page.")),
     405: (_l("This action is not possible here"),
-          _l("The page does not accept this kind of request. Go back and use the buttons on the page.")),
+          _l("The page does not accept this kind of request. "
+             "Go back and use the buttons on the page.")),
     413: (_l("The file is too large"),
           _l("What you sent is larger than the portal accepts. Try a smaller file.")),
     429: (_l("Too many attempts"),

@@ -45,6 +45,8 @@ class ClinicSettings(db.Model):
     email_codes_allowed: Mapped[bool] = mapped_column(Boolean, default=True)
     #: How long an invitation's activation code stays valid.
     invitation_days: Mapped[int] = mapped_column(Integer, default=28)
+    #: Whether new results wait for a clinician to release them (else they show at once).
+    results_need_release: Mapped[bool] = mapped_column(Boolean, default=False)
 
     def feature_on(self, name: str) -> bool:
         """Whether the clinic has switched on the area `name`."""

@@ -15,10 +15,13 @@ from portal.i18n import format_locale, locale_str
 #: (endpoint, label, feature that must be on or None[, staff roles that see it])
 PATIENT_MENU = (
     ("records.dashboard", _l("Home"), None),
+    ("records.overview", _l("My record"), "records"),
+    ("records.results", _l("Results"), "records"),
     ("account.profile", _l("My details"), None),
 )
 STAFF_MENU = (
     ("staff.patients", _l("Patients"), None),
+    ("staff.results_to_release", _l("Results to release"), "records", ("clinician", "admin")),
     ("staff.accounts", _l("Staff accounts"), None, ("admin",)),
     ("account.profile", _l("My details"), None),
 )

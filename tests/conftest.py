@@ -27,6 +27,9 @@ from portal.extensions import db as _db
 from portal.models import Patient, User
 from portal.security import hash_password
 
+#: Demo data, the live server, Chromium and axe-core, for browser tests in any folder.
+pytest_plugins = ("tests.quality.fixtures",)
+
 PASSWORD = "correct horse battery staple"
 _hash_cache: dict[str, str] = {}
 
@@ -74,6 +77,7 @@ def app(tmp_path_factory):
         "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
         "INSTANCE_DIR": str(instance),
         "OUTBOX_DIR": str(instance / "outbox"),
+        "UPLOAD_DIR": str(instance / "uploads"),
         "SERVER_NAME": None,
         "FAST_PASSWORD_HASHING": True,
     })

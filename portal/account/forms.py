@@ -11,15 +11,13 @@ from flask_babel import lazy_ngettext
 from wtforms import BooleanField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import (
     DataRequired,
-    EqualTo,
     InputRequired,
     Length,
     Optional,
     ValidationError,
 )
 
-from portal.auth.forms import _personal_words
-from portal.auth.passwords import MAX_LENGTH, StrongPassword
+from portal.auth.forms import NewPasswordFields
 from portal.forms import PortalForm
 from portal.i18n import format_locale
 
@@ -109,16 +107,5 @@ class CurrentPasswordForm(PortalForm):
     )
 
 
-class ChangePasswordForm(CurrentPasswordForm):
-    """The current password, then the new one twice (the rules of NewPasswordForm)."""
-
-    password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(_l("Enter a new password.")), Length(max=MAX_LENGTH),
-                    StrongPassword(_personal_words)],
-    )
-    confirm = PasswordField(
-        _l("Type the new password again"),
-        validators=[DataRequired(_l("Type the new password again.")),
-                    EqualTo("password", _l("The two passwords are not the same."))],
-    )
+class ChangePasswordForm(CurrentPasswordForm, NewPasswordFields):
+    """The current password, then the new one twice (the shared new-password rules)."""

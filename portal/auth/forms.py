@@ -49,8 +49,12 @@ def _personal_words(form) -> list[str]:
     return words
 
 
-class NewPasswordForm(PortalForm):
-    """Choose a password: at least 8 characters, not easy to guess, typed twice."""
+class NewPasswordFields:
+    """A new password typed twice: at least 8 characters, not easy to guess.
+
+    A mixin, so every form that sets a password (temporary-password change, reset,
+    activation, account settings) shares one set of rules and messages.
+    """
 
     password = PasswordField(
         _l("New password"),
@@ -62,6 +66,10 @@ class NewPasswordForm(PortalForm):
         validators=[DataRequired(_l("Type the new password again.")),
                     EqualTo("password", _l("The two passwords are not the same."))],
     )
+
+
+class NewPasswordForm(NewPasswordFields, PortalForm):
+    """Choose a password (for `user`, whose name and details it must not be built from)."""
 
     def __init__(self, *args, user=None, **kwargs):
         self.user = user

@@ -81,9 +81,20 @@ def choose_password():
                   form=form)
 
 
+@bp.post("/session/alive")
+@login_required
+def keep_alive():
+    """Keep the session going (the idle-timeout warning's button); back to the page."""
+    sessions.touch()
+    if request.headers.get("HX-Request"):
+        return "", 204
+    return redirect(services.safe_next(request.form.get("next")) or home_for(current_user), 303)
+
+
 STEP_PAGES = {"password": "auth.choose_password", "two_factor": "auth.two_factor_setup"}
 #: Pages open to a user who still has a required step to take.
-OPEN_DURING_STEPS = {"auth.sign_out", "auth.choose_password", "auth.two_factor_setup",
+OPEN_DURING_STEPS = {"auth.sign_out", "auth.keep_alive", "auth.choose_password",
+                     "auth.two_factor_setup",
                      "auth.two_factor_email", "auth.recovery_codes", "help.set_language"}
 
 

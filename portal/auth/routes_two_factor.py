@@ -1,6 +1,6 @@
 """The second factor: the code step at sign-in, recovery codes, and setting it up."""
 
-from flask import abort, current_app, flash, redirect, session, url_for
+from flask import abort, flash, redirect, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required

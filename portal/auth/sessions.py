@@ -74,6 +74,15 @@ def _expire(record: UserSession, reason: str) -> None:
     return None
 
 
+def touch() -> None:
+    """Mark this browser's session as in use now (the user asked to stay signed in)."""
+    sid = session.get(SID_KEY)
+    if sid:
+        db.session.execute(update(UserSession).where(UserSession.id == sid)
+                           .values(last_seen_at=utcnow()))
+        db.session.commit()
+
+
 def current_sid() -> str | None:
     return session.get(SID_KEY)
 

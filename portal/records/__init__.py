@@ -4,4 +4,10 @@ from flask import Blueprint
 
 bp = Blueprint("records", __name__)
 
-from portal.records import routes  # noqa: E402,F401
+from portal.records import (  # noqa: E402,F401
+    models,
+    routes,
+    routes_activity,
+    routes_documents,
+    routes_export,
+)

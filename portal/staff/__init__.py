@@ -4,4 +4,9 @@ from flask import Blueprint
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
-from portal.staff import routes, routes_accounts  # noqa: E402,F401
+from portal.staff import (  # noqa: E402,F401
+    routes,
+    routes_accounts,
+    routes_documents,
+    routes_results,
+)

@@ -1,7 +1,11 @@
-/* The portal's only script of its own. Pages work without it; it moves keyboard and
-   screen-reader focus to what changed after htmx swaps part of a page. */
+/* The portal's only script of its own. Pages work without it. It moves keyboard and
+   screen-reader focus to what changed after htmx swaps part of a page, and warns two
+   minutes before a signed-in session would end for lack of use. */
 (function () {
   "use strict";
+
+  var WARN_BEFORE_MS = 2 * 60 * 1000;
+  var idleTimer = null;
 
   function focusFirst(root) {
     var target = root.querySelector("#error-summary") || root.querySelector("h1, h2");
@@ -10,17 +14,33 @@
     target.focus();
   }
 
+  function restartIdleTimer() {
+    var minutes = parseInt(document.body.getAttribute("data-idle-minutes") || "", 10);
+    var warning = document.getElementById("idle-warning");
+    if (!minutes || !warning) { return; }
+    warning.hidden = true;
+    window.clearTimeout(idleTimer);
+    idleTimer = window.setTimeout(function () {
+      warning.hidden = false;
+      var button = warning.querySelector("button");
+      if (button) { button.focus(); }
+    }, Math.max(minutes * 60 * 1000 - WARN_BEFORE_MS, 1000));
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var summary = document.getElementById("error-summary");
     if (summary) { summary.focus(); }
+    restartIdleTimer();
   });
+
+  document.addEventListener("htmx:afterRequest", restartIdleTimer);
 
   document.addEventListener("htmx:afterSettle", function (event) {
     var detail = event.detail || {};
     if (detail.boosted) {
       var main = document.getElementById("main");
       if (main) { focusFirst(main); }
-    } else if (detail.target) {
+    } else if (detail.target && detail.target.id !== "idle-warning") {
       focusFirst(detail.target);
     }
   });

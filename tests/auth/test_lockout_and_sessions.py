@@ -165,3 +165,28 @@ def test_a_64_character_password_is_allowed(client, db, clinic):
     response = post_form(client, "/sign-in/new-password",
                          {"password": long_one, "confirm": long_one})
     assert response.status_code == 303
+
+
+def test_stay_signed_in_keeps_the_session_going(client, db, clinic):
+    user = make_user()
+    login_as(client, user)
+    page = client.get("/account/").get_data(as_text=True)
+    assert 'id="idle-warning"' in page and "hidden" in page  # shown only by the script
+    assert 'data-idle-minutes="15"' in page
+    record = db.session.scalar(select(UserSession).filter_by(user_id=user.id))
+    record.last_seen_at = utcnow() - timedelta(minutes=14)
+    db.session.commit()
+    response = post_form(client, "/session/alive", {"next": "/account/"}, page="/home")
+    assert response.status_code == 303 and response.headers["Location"] == "/account/"
+    db.session.refresh(record)
+    assert utcnow() - record.last_seen_at < timedelta(minutes=1)
+    record.last_seen_at = utcnow() - timedelta(minutes=14)
+    db.session.commit()
+    token = csrf_token(client, "/home")
+    htmx = client.post("/session/alive", data={"csrf_token": token},
+                       headers={"HX-Request": "true"})
+    assert htmx.status_code == 204
+
+
+def test_visitors_get_no_idle_warning(client, clinic):
+    assert b"idle-warning" not in client.get("/").data

@@ -22,8 +22,10 @@ def test_a_patient_may_see_only_their_own_record(db, clinic):
 
 @pytest.mark.parametrize("role,allowed", [
     ("admin", set(Permission)),
-    ("clinician", {Permission.VIEW_RECORD, Permission.MESSAGES, Permission.APPOINTMENTS}),
-    ("front_desk", {Permission.MESSAGES, Permission.APPOINTMENTS, Permission.MANAGE_ACCOUNT}),
+    ("clinician", {Permission.VIEW_RECORD, Permission.MESSAGES, Permission.APPOINTMENTS,
+                   Permission.ADD_DOCUMENTS}),
+    ("front_desk", {Permission.MESSAGES, Permission.APPOINTMENTS, Permission.MANAGE_ACCOUNT,
+                    Permission.ADD_DOCUMENTS}),
     ("billing", {Permission.BILLING, Permission.MANAGE_ACCOUNT}),
 ])
 def test_staff_roles_have_exactly_their_permissions(db, clinic, role, allowed):

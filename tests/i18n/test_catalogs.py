@@ -48,7 +48,8 @@ def source_messages():
 def test_every_message_in_the_code_is_in_the_catalog(lang, source_messages):
     catalog_ids = {m.id[0] if isinstance(m.id, tuple) else m.id for m in _po(lang) if m.id}
     missing = sorted(source_messages - catalog_ids)
-    assert not missing, f"{len(missing)} messages missing from {lang}: run `make translations-extract`; e.g. {missing[:5]}"
+    assert not missing, (f"{len(missing)} messages missing from {lang}: run "
+                         f"`make translations-extract`; e.g. {missing[:5]}")
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import re
-
 from portal import demo
 
 #: The WCAG 2.2 A and AA success criteria, as axe-core tags them.
@@ -21,13 +18,22 @@ _RUN_AXE = """async (tags) => {
   }));
 }"""
 
-_FORMS = """() => Array.from(document.forms).map(form => ({
-  html: form.outerHTML.slice(0, 120),
-  action: form.getAttribute("action"),
-  method: (form.getAttribute("method") || "").toLowerCase(),
-  submit: form.querySelectorAll(
-    "button:not([type]), button[type=submit], input[type=submit]").length,
-}))"""
+#: What a page without JavaScript needs: a visible heading in <main>, forms that submit.
+_NO_SCRIPT = """() => {
+  const h1 = document.querySelector("main h1");
+  const box = h1 && h1.getBoundingClientRect();
+  return {
+    h1: !h1 ? "missing" : (box.width > 0 && box.height > 0 &&
+                           getComputedStyle(h1).visibility !== "hidden") ? "visible" : "hidden",
+    forms: Array.from(document.forms).map(form => ({
+      html: form.outerHTML.slice(0, 120),
+      action: form.getAttribute("action"),
+      method: (form.getAttribute("method") || "").toLowerCase(),
+      submit: form.querySelectorAll(
+        "button:not([type]), button[type=submit], input[type=submit]").length,
+    })),
+  };
+}"""
 
 
 def axe_violations(page, axe_source: str) -> list[str]:
@@ -85,12 +91,13 @@ def choose_language(page, base_url: str, lang: str) -> None:
 
 def no_script_problems(page) -> list[str]:
     """What stops the page from working without JavaScript: no heading, or a dead form."""
+    found = page.evaluate(_NO_SCRIPT)
     problems = []
-    if page.locator("main h1").count() == 0:
+    if found["h1"] == "missing":
         problems.append("no <h1> inside <main>")
-    elif not page.locator("main h1").first.is_visible():
+    elif found["h1"] == "hidden":
         problems.append("the <h1> inside <main> is not visible")
-    for form in page.evaluate(_FORMS):
+    for form in found["forms"]:
         if not (form["action"] or "").strip():
             problems.append(f"form without action: {form['html']}")
         if form["method"] not in ("get", "post"):
@@ -126,50 +133,3 @@ def horizontal_overflow(page, width: int) -> list[str]:
         culprits = ", ".join(page.evaluate(_STICKING_OUT, width))
         return [f"scrolls sideways at {width} px wide (scrollWidth {scroll_width}): {culprits}"]
     return []
-
-
-#: What differs between two renderings of the same page without changing anything a
-#: browser check looks at: signed tokens (CSRF) and where to return to (`next=`).
-_SIGNED_TOKEN = re.compile(rb"[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{16,}")
-_RETURN_TO = re.compile(rb"([?&;])next=[^\"'&\s]*")
-
-
-def fingerprint(response) -> str | None:
-    """What makes a page what it is: its HTML, tokens and return addresses left out.
-
-    Two visits with the same fingerprint get the same HTML, CSS and scripts, so the
-    browser would find exactly the same; the crawl checks the page once and reuses the
-    findings. None for a response that is not an HTML page (nothing for axe to check).
-    """
-    if "text/html" not in response.headers.get("content-type", ""):
-        return None
-    body = _RETURN_TO.sub(rb"\1next=NEXT", _SIGNED_TOKEN.sub(b"TOKEN", response.body()))
-    return hashlib.sha256(body).hexdigest()
-
-
-class CheckedPages:
-    """Findings per page fingerprint: a page with the same HTML is checked once per session.
-
-    `check` asks first what the URL serves (a cheap request with the browser's cookies),
-    unless the caller knows; when that page was checked before, its findings are reused.
-    Otherwise the browser loads the URL and `run(response)` checks it, filed under what
-    the browser really got (a GET with side effects may serve something else the second
-    time).
-    """
-
-    def __init__(self) -> None:
-        self.findings: dict[str, list[str]] = {}
-
-    def check(self, page, url: str, run, known: str | None = None):
-        """(fingerprint, findings) for the page at `url`; None if it is not an HTML page."""
-        if known is None:
-            known = fingerprint(page.context.request.get(url))
-            if known is None:
-                return None
-        if known in self.findings:
-            return known, self.findings[known]
-        response = page.goto(url)
-        key = fingerprint(response) or known
-        if key not in self.findings:
-            self.findings[key] = run(response)
-        return key, self.findings[key]

@@ -63,7 +63,7 @@ def summary_lines() -> list[str]:
         langs = sorted({r["lang"] for r in ROWS})
         lines += [f"{len({r['route'] for r in ROWS})} routes x {len(_roles())} roles x "
                   f"{len(langs)} languages = {len(ROWS)} GETs (test client); "
-                  "database queries per GET (HTTP status):", *query_table()]
+                  "database queries per GET (HTTP status):", "", *query_table(), ""]
         big = largest_page()
         lines.append(f"Largest page: {big['url']} as {big['role']} ({big['lang']}): "
                      f"{big['gzip_bytes']} bytes gzipped")

@@ -1,17 +1,15 @@
 """The browser gates, in real headless Chromium: axe-core, the CSP, no-JavaScript, keyboard.
 
 One test per visitor signs in once and, in each language, visits every crawlable page:
-with JavaScript on (as shipped, CSP enforced) for axe-core and the console, then with
-JavaScript off at 320 px wide for the main content, real forms and no sideways scroll.
-A page whose HTML was already checked (say, the FAQ for two staff roles) is not loaded
-again: the same HTML, CSS and scripts give the same findings, which are reused.
+with JavaScript on (as shipped, CSP enforced) for the console, the language, axe-core
+and sideways scrolling at 320 px; then with JavaScript off for the main heading and
+real forms. A page already checked is not loaded again (see dedup.py).
 """
 
 import pytest
 
 from tests.quality import report
 from tests.quality.browser import (
-    CheckedPages,
     Console,
     axe_violations,
     choose_language,
@@ -29,16 +27,29 @@ from tests.quality.crawl import (
     second_factor_code,
     url_for_rule,
 )
+from tests.quality.dedup import CheckedPages, is_html, page_key, shape_key
 
 pytestmark = pytest.mark.browser
 
+WIDE = {"width": 1280, "height": 720}
 NARROW = {"width": 320, "height": 640}
-WITH_SCRIPT = CheckedPages()
-WITHOUT_SCRIPT = CheckedPages()
+# With JavaScript on, DOMContentLoaded is late enough: it waits for the deferred scripts,
+# which wait for the stylesheet. Without JavaScript, only "load" waits for the stylesheet.
+WITH_SCRIPT = CheckedPages(page_key, wait_until="domcontentloaded")
+WITHOUT_SCRIPT = CheckedPages(shape_key, wait_until="load")
 
 
-def _with_script(page, console, base, paths, lang, axe_source) -> dict:
-    """Each page with JavaScript on and the CSP enforced: console, language, axe-core."""
+def _keys(context, url: str) -> tuple[str, str] | None:
+    """What the URL serves in this session, as (page_key, shape_key); None if not HTML."""
+    response = context.request.get(url)
+    if not is_html(response):
+        return None
+    body = response.body()
+    return page_key(body), shape_key(body)
+
+
+def _with_script(page, console, lang: str, axe_source: str):
+    """The check of one page with JavaScript on and the CSP enforced."""
 
     def check(response) -> list[str]:
         findings = console.take()
@@ -46,23 +57,30 @@ def _with_script(page, console, base, paths, lang, axe_source) -> dict:
             findings.append(f"status {response.status if response else 'none'}")
         if page.get_attribute("html", "lang") != lang:
             findings.append(f"<html lang> is not {lang!r}")
-        return findings + axe_violations(page, axe_source)
+        # axe at desktop width, sideways scrolling at 320 px: whichever width the page
+        # came in at first, so that each page costs one resize.
+        if page.viewport_size["width"] == NARROW["width"]:
+            findings += horizontal_overflow(page, NARROW["width"])
+            page.set_viewport_size(WIDE)
+            return findings + axe_violations(page, axe_source)
+        findings += axe_violations(page, axe_source)
+        page.set_viewport_size(NARROW)
+        return findings + horizontal_overflow(page, NARROW["width"])
 
-    return {path: WITH_SCRIPT.check(page, base + path, check) for path in paths}
+    return check
 
 
-def _without_script(browser, base, state, known: dict, signed_in_as: str | None) -> dict:
-    """The same pages in the same session with JavaScript off, 320 px wide."""
-    context = browser.new_context(java_script_enabled=False, viewport=NARROW,
-                                  storage_state=state)
+def _without_script(browser, base: str, state, shapes: dict, signed_in_too: bool) -> dict:
+    """The same pages, in the same session, with JavaScript off: path -> findings."""
+    context = browser.new_context(java_script_enabled=False, storage_state=state)
     page = context.new_page()
-    assert signed_in(context, base) == bool(signed_in_as), "not in the same session"
+    assert signed_in(context, base) == signed_in_too, "not in the same session"
 
     def check(response) -> list[str]:
-        return no_script_problems(page) + horizontal_overflow(page, NARROW["width"])
+        return no_script_problems(page)
 
-    found = {path: WITHOUT_SCRIPT.check(page, base + path, check, known=key)
-             for path, key in known.items()}
+    found = {path: WITHOUT_SCRIPT.check(page, base + path, shape, check)[1]
+             for path, shape in shapes.items()}
     context.close()
     return found
 
@@ -70,7 +88,7 @@ def _without_script(browser, base, state, known: dict, signed_in_as: str | None)
 @pytest.mark.parametrize("role", BROWSER_VISITORS)
 def test_every_page_passes_the_browser_gates(app, demo, browser, live_server, axe_source,
                                              role):
-    context = browser.new_context()
+    context = browser.new_context(viewport=WIDE)
     context.add_init_script(axe_source)  # injected by devtools: the page's CSP stays on
     page = context.new_page()
     console = Console(page)
@@ -80,18 +98,25 @@ def test_every_page_passes_the_browser_gates(app, demo, browser, live_server, ax
     problems = [f"signing in: {message}" for message in console.take()]
     for lang in LANGUAGES:
         choose_language(page, live_server, lang)
-        paths = [url_for_rule(rule, make_visit(role, lang)) for rule in crawlable(app)]
-        on = _with_script(page, console, live_server, paths, lang, axe_source)
+        problems += [f"[{lang}] choosing the language: {message}" for message in console.take()]
+        check = _with_script(page, console, lang, axe_source)
+        keys, with_js, visit = {}, {}, make_visit(role, lang)
+        for rule in crawlable(app):
+            path = url_for_rule(rule, visit)
+            keys[path] = _keys(context, live_server + path)
+            if keys[path] is not None:
+                with_js[path] = WITH_SCRIPT.check(page, live_server + path, keys[path][0], check)
         assert signed_in(context, live_server) == bool(username), \
             f"a page of the crawl signed {username} out: the pages after it were not checked"
-        html = {path: found[0] for path, found in on.items() if found is not None}
-        off = _without_script(browser, live_server, context.storage_state(), html, username)
-        assert html, "the crawl found no pages"
-        for path, key in html.items():
-            with_js, without_js = on[path][1], off[path][1]
-            report.add_browser_page(role, lang, path, with_js + without_js, key)
-            problems += [f"[{lang}] {path} (JavaScript on): {f}" for f in with_js]
-            problems += [f"[{lang}] {path} (JavaScript off, 320 px): {f}" for f in without_js]
+        shapes = {path: found[1] for path, found in keys.items() if found is not None}
+        without_js = _without_script(browser, live_server, context.storage_state(), shapes,
+                                     bool(username))
+        assert with_js, "the crawl found no pages"
+        for path, (key, on) in with_js.items():
+            off = without_js[path]
+            report.add_browser_page(role, lang, path, on + off, key)
+            problems += [f"[{lang}] {path} (JavaScript on): {f}" for f in on]
+            problems += [f"[{lang}] {path} (JavaScript off): {f}" for f in off]
     context.close()
     assert not problems, f"as {role}:\n" + "\n".join(problems)
 

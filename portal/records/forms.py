@@ -1,0 +1,74 @@
+"""Record forms: what to download (the whole record or a period) and in which format."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, RadioField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import ValidationError
+
+from portal.records.export import Period
+
+REAL_DATE = _l("Enter a real date, for example 2024-03-31.")
+
+
+class DayField(DateField):
+    """A date (an `<input type=date>`); empty is no date, anything unreadable an error."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not "".join(valuelist).strip():
+            self.data = None
+            return
+        try:
+            super().process_formdata([" ".join(valuelist).strip()])
+        except ValueError:
+            raise ValueError(str(REAL_DATE)) from None
+        if not 1800 <= self.data.year <= 2200:
+            self.data = None
+            raise ValueError(str(REAL_DATE))
+
+
+class DownloadForm(FlaskForm):
+    """A GET form: nothing changes, so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    scope = RadioField(_l("What to download"), default="all",
+                       choices=[SelectChoice("all", _l("The whole record")),
+                                SelectChoice("period", _l("Only what happened in a period"))])
+    from_date = DayField(_l("From (first day)"))
+    to_date = DayField(_l("To (last day)"))
+    format = RadioField(_l("Format"), default="html", choices=[
+        SelectChoice("html", _l("A summary to read, print or save (web page)")),
+        SelectChoice("text", _l("Plain text, easy to read with a screen reader")),
+        SelectChoice("fhir", _l("A FHIR file for another health app or clinic (JSON)")),
+    ])
+
+    def validate(self, extra_validators=None) -> bool:
+        """Check the choice; dates count only when the person chose a period."""
+        if self.scope.data != "period":
+            for day in (self.from_date, self.to_date):
+                day.process_errors, day.data = [], None
+        return super().validate(extra_validators)
+
+    @property
+    def submitted(self) -> bool:
+        """Whether the person chose something (a plain visit only shows the form)."""
+        return bool(self.format.raw_data)
+
+    def validate_from_date(self, field):
+        if self.scope.data == "period" and not field.process_errors and field.data is None \
+                and not self.to_date.process_errors and self.to_date.data is None:
+            raise ValidationError(_l("Enter the first day, the last day, or both."))
+
+    def validate_to_date(self, field):
+        start = self.from_date.data
+        if self.scope.data == "period" and start and field.data and field.data < start:
+            raise ValidationError(_l("The last day must be the same as or after the first "
+                                     "day."))
+
+    def period(self) -> Period:
+        """The chosen period; the whole record when the person chose it."""
+        if self.scope.data != "period":
+            return Period()
+        return Period(self.from_date.data, self.to_date.data)

@@ -1,0 +1,55 @@
+"""Downloading the record: a summary to print, plain text, or a FHIR file for another app.
+
+The same view serves the patient (`/record/download`) and staff
+(`/staff/patients/<id>/record/download`); `patient_for` decides whose record it is.
+"""
+
+from flask import make_response, render_template, request
+
+from portal import audit
+from portal.access import Permission, patient_for
+from portal.records import bp, export
+from portal.records.forms import DownloadForm
+from portal.records.routes import STAFF_PREFIX, record_page
+from portal.rendering import render
+from portal.types import utcnow
+
+bp.add_app_template_filter(export.period_words, "period_words")
+bp.add_app_template_filter(export.condition_status, "condition_status")
+
+
+@bp.get("/record/download")
+@bp.get(f"{STAFF_PREFIX}/record/download")
+@record_page
+def download(patient_id=None):
+    """The choice of period and format; once chosen, the record in that format (audited)."""
+    patient = patient_for(Permission.VIEW_RECORD, patient_id)
+    form = DownloadForm(request.args)
+    if not form.submitted:
+        return render("records/download.html", patient=patient, form=form)
+    if not form.validate():
+        return render("records/download.html", status=422, patient=patient, form=form)
+    fmt, period = form.format.data, form.period()
+    response = _record_file(patient, fmt, period)
+    # Audited once the file is made: committing earlier would expire the loaded rows.
+    audit.record("record-downloaded", patient=patient,
+                 target=f"format:{fmt}; {period.audit_text()}", commit=True)
+    return response
+
+
+def _record_file(patient, fmt: str, period: export.Period):
+    """The response holding the record in `fmt`: shown (summary, text) or saved (FHIR)."""
+    made_at = utcnow()
+    if fmt == "fhir":
+        body = export.fhir_json(patient, period, made_at)
+    else:
+        template = "records/summary.html" if fmt == "html" else "records/summary.txt"
+        body = render_template(template, summary=export.summary(patient, period, made_at))
+    mimetype, _, shown = export.FORMATS[fmt]
+    response = make_response(body)
+    response.mimetype = mimetype
+    disposition = "inline" if shown else "attachment"
+    response.headers["Content-Disposition"] = (
+        f'{disposition}; filename="{export.filename(patient, fmt, made_at)}"')
+    response.headers["Cache-Control"] = "no-store"
+    return response

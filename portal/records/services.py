@@ -1,0 +1,266 @@
+"""The rules of the record pages: what counts as a result, how values read, which items show.
+
+Every page loads what it shows in a fixed number of queries, whatever the length of the
+record: lists are paginated or bounded in SQL, never filtered or counted in Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from math import ceil
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.sql import ColumnElement, Select
+
+from portal.extensions import db
+from portal.i18n import fmt_number
+from portal.models import Patient
+from portal.records.models import RecordItem
+from portal.types import utcnow
+
+#: Clinical statuses under which a medicine or condition counts as current.
+CURRENT_MEDICATION = ("active", "on-hold")
+CURRENT_CONDITION = ("active", "recurrence", "relapse")
+#: Kinds the record pages list, and the order the overview names them in.
+LISTED_KINDS = ("observation", "encounter", "medication", "condition", "allergy",
+                "immunization", "procedure")
+#: UCUM codes as a patient reads them.
+UNITS = {"mm[Hg]": "mmHg", "10*3/uL": "10³/µL", "10*6/uL": "10⁶/µL", "10*9/L": "10⁹/L",
+         "10*12/L": "10¹²/L", "kg/m2": "kg/m²", "Cel": "°C", "[degF]": "°F", "/min": "/min",
+         "{score}": "", "{nominal}": "", "1": ""}
+
+
+@dataclass
+class Page:
+    """One page of a list, with what the pager needs."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def paginate(statement: Select, page: int, per_page: int) -> Page:
+    """Run `statement` for one page, in two queries (count and rows) whatever the total.
+
+    A page number beyond the end shows the last page.
+    """
+    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None)
+                                                               .subquery())) or 0
+    page = min(max(page, 1), max(1, ceil(total / per_page)))
+    rows = db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(list(rows), page, per_page, total)
+
+
+def not_in_error() -> ColumnElement:
+    """Items the clinic marked as entered in error never show."""
+    return or_(RecordItem.status.is_(None), RecordItem.status != "entered-in-error")
+
+
+def items_of(patient: Patient, kind: str) -> Select:
+    """The patient's items of `kind` that may show (results: released ones)."""
+    statement = select(RecordItem).where(RecordItem.patient_id == patient.id,
+                                         RecordItem.kind == kind, not_in_error())
+    if kind == "observation":
+        statement = statement.where(is_result())
+    return statement
+
+
+def is_result() -> ColumnElement:
+    """An observation a patient sees as a result: released, and a laboratory test or a value."""
+    return and_(
+        RecordItem.kind == "observation",
+        RecordItem.released_at.is_not(None),
+        or_(RecordItem.category == "laboratory", RecordItem.value_num.is_not(None),
+            RecordItem.value_text.is_not(None)),
+    )
+
+
+def newest_first(statement: Select) -> Select:
+    """Most recent first; items without a date last; ties in a stable order."""
+    return statement.order_by(RecordItem.start_at.desc().nulls_last(), RecordItem.id.desc())
+
+
+def find_item(patient: Patient, kind: str, item_id: int) -> RecordItem | None:
+    """The patient's item `item_id` of `kind`, if it exists and may show; else None."""
+    return db.session.scalar(items_of(patient, kind).where(RecordItem.id == item_id))
+
+
+def list_page(patient: Patient, kind: str, page: int, per_page: int = 20) -> Page:
+    """One page of the patient's items of `kind`, newest first."""
+    return paginate(newest_first(items_of(patient, kind)), page, per_page)
+
+
+def current_first_page(patient: Patient, kind: str, current: tuple[str, ...], page: int,
+                       per_page: int = 20) -> Page:
+    """One page of medicines or conditions: the current ones first, then the others."""
+    statement = items_of(patient, kind).order_by(
+        case((RecordItem.status.in_(current), 0), else_=1),
+        RecordItem.start_at.desc().nulls_last(), RecordItem.id.desc())
+    return paginate(statement, page, per_page)
+
+
+@dataclass
+class Overview:
+    """How many items of each kind the record holds, and how many results are new."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    new_results: int = 0
+
+
+def overview(patient: Patient) -> Overview:
+    """The counts per kind of what the record pages show, in one grouped query."""
+    shown = or_(RecordItem.kind != "observation", is_result())
+    unseen = case((and_(RecordItem.kind == "observation", RecordItem.seen_at.is_(None)), 1),
+                  else_=0)
+    rows = db.session.execute(
+        select(RecordItem.kind, func.count(), func.sum(unseen))
+        .where(RecordItem.patient_id == patient.id, RecordItem.kind.in_(LISTED_KINDS),
+               not_in_error(), shown)
+        .group_by(RecordItem.kind))
+    result = Overview(counts=dict.fromkeys(LISTED_KINDS, 0))
+    for kind, count, new in rows:
+        result.counts[kind] = count
+        if kind == "observation":
+            result.new_results = int(new or 0)
+    return result
+
+
+def new_results(patient: Patient, limit: int = 5) -> tuple[list[RecordItem], int]:
+    """The newest results the patient has not opened yet (at most `limit`), and how many."""
+    rows = db.session.execute(
+        select(RecordItem, func.count().over())
+        .where(RecordItem.patient_id == patient.id, is_result(), not_in_error(),
+               RecordItem.seen_at.is_(None))
+        # Of results taken together, those outside the usual range first.
+        .order_by(RecordItem.start_at.desc().nulls_last(), RecordItem.flag.is_(None),
+                  RecordItem.id.desc())
+        .limit(limit)).all()
+    return [item for item, _ in rows], (rows[0][1] if rows else 0)
+
+
+def mark_seen(item: RecordItem) -> None:
+    """Note that the patient has opened the result (it is no longer "new")."""
+    if item.seen_at is None:
+        item.seen_at = utcnow()
+
+
+def precision(value: Decimal) -> int:
+    """How many decimals a value reads best with.
+
+    Three significant digits (94.03117346500946 reads 94.0, 5.4321 reads 5.43, 0.012345
+    reads 0.0123), but never rounding whole digits away (1234.5 reads 1235) and never more
+    decimals than the laboratory sent (5.4 stays 5.4, 140 stays 140).
+    """
+    value = abs(value)
+    if value == 0:
+        return 0
+    sent = precision_sent(value)
+    significant = max(0, 2 - value.adjusted())
+    return min(sent, significant)
+
+
+def rounded(value: Decimal) -> tuple[Decimal, int]:
+    """The value rounded for display, and its number of decimals."""
+    decimals = precision(value)
+    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP), decimals
+
+
+def display_number(value: Decimal | None, decimals: int | None = None) -> str:
+    """A number in the reader's notation, rounded as `precision` says unless `decimals`."""
+    if value is None:
+        return ""
+    if decimals is None:
+        value, decimals = rounded(value)
+    return fmt_number(value, decimals)
+
+
+def display_unit(unit: str | None) -> str:
+    """A unit as a patient reads it: mmHg rather than mm[Hg]."""
+    if not unit:
+        return ""
+    return UNITS.get(unit, unit)
+
+
+def display_value(item: RecordItem) -> str:
+    """The result as a person reads it: "94.0 mg/dL" (in their notation), or the text sent."""
+    if item.value_num is not None:
+        return " ".join(part for part in (display_number(item.value_num),
+                                          display_unit(item.unit)) if part)
+    text = item.value_text or ""
+    for code, shown in UNITS.items():
+        if shown and code in text:
+            text = text.replace(code, shown)
+    return text
+
+
+def reference_range(item: RecordItem) -> str | None:
+    """The usual range, e.g. "3.5–5.0 mmol/L", or None when the laboratory gave none."""
+    low, high = item.ref_low, item.ref_high
+    decimals = max((precision_sent(v) for v in (low, high) if v is not None), default=0)
+    unit = display_unit(item.unit)
+    if low is not None and high is not None:
+        shown = f"{display_number(low, decimals)}–{display_number(high, decimals)}"
+    elif low is not None:
+        shown = _("%(value)s or more", value=display_number(low, decimals))
+    elif high is not None:
+        shown = _("up to %(value)s", value=display_number(high, decimals))
+    else:
+        return item.ref_text or None
+    return f"{shown} {unit}".strip()
+
+
+def precision_sent(value: Decimal) -> int:
+    """The decimals a number was sent with, trailing zeros left out (5.40 counts as 5.4)."""
+    return max(0, -value.normalize().as_tuple().exponent)
+
+
+#: FHIR timing period units -> "n times a ..." in words.
+_PER_PERIOD = {
+    "h": lambda n: ngettext("once an hour", "%(num)d times an hour", n),
+    "d": lambda n: ngettext("once a day", "%(num)d times a day", n),
+    "wk": lambda n: ngettext("once a week", "%(num)d times a week", n),
+    "mo": lambda n: ngettext("once a month", "%(num)d times a month", n),
+}
+
+
+def dosage_text(item: RecordItem) -> str | None:
+    """How to take a medicine: the prescriber's words, else the dose and how often."""
+    details = item.details or {}
+    if details.get("dosage"):
+        return details["dosage"]
+    timing = details.get("dosage_timing") or {}
+    parts = []
+    if timing.get("dose") is not None:
+        dose = display_number(Decimal(str(timing["dose"])))
+        parts.append(_("%(dose)s %(unit)s each time", dose=dose, unit=timing["dose_unit"])
+                     if timing.get("dose_unit") else _("Dose: %(dose)s", dose=dose))
+    frequency, period = timing.get("frequency"), timing.get("period")
+    if frequency and period in (1, 1.0) and timing.get("period_unit") in _PER_PERIOD:
+        parts.append(_PER_PERIOD[timing["period_unit"]](int(frequency)))
+    if timing.get("as_needed"):
+        parts.append(_("when needed"))
+    return ", ".join(parts) or None

@@ -1,0 +1,158 @@
+"""Results grouped by report and date, a test's history, and what one visit brought.
+
+Results are paginated by group, not by row: a report (DiagnosticReport) is one group with
+all its results; results sent without a report form one group per moment they were taken.
+One page costs four queries: count the groups, pick the page's groups, load their results,
+load their reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from math import ceil
+
+from sqlalchemy import and_, case, func, or_, select
+
+from portal.extensions import db
+from portal.i18n import fmt_date
+from portal.models import Patient
+from portal.records.models import RecordItem
+from portal.records.services import Page, is_result, newest_first, not_in_error
+
+#: Results pages show this many groups (reports, or results taken together) each.
+GROUPS_PER_PAGE = 8
+#: A test's history shows its latest values, this many at most.
+HISTORY_LIMIT = 24
+#: A visit page lists at most this many items of each kind.
+VISIT_ITEMS_LIMIT = 20
+#: What a visit page shows that was recorded at the visit, in this order.
+VISIT_KINDS = ("condition", "procedure", "medication", "observation")
+
+
+@dataclass
+class ResultGroup:
+    """Results taken together: one report's, or those sent without a report at one moment."""
+
+    at: datetime | None
+    report: RecordItem | None = None
+    results: list[RecordItem] = field(default_factory=list)
+
+
+@dataclass
+class DateGroup:
+    """The groups of one day, as the results page heads them."""
+
+    day: str
+    groups: list[ResultGroup] = field(default_factory=list)
+
+
+def _patient_results(patient: Patient):
+    return and_(RecordItem.patient_id == patient.id, is_result(), not_in_error())
+
+
+def results_page(patient: Patient, page: int, per_page: int = GROUPS_PER_PAGE) -> Page:
+    """One page of the patient's results as `DateGroup`s, newest first."""
+    loose_at = case((RecordItem.report_ref.is_(None), RecordItem.start_at), else_=None)
+    latest = func.max(RecordItem.start_at)
+    groups = (select(RecordItem.report_ref, loose_at.label("loose_at"), latest.label("at"))
+              .where(_patient_results(patient))
+              .group_by(RecordItem.report_ref, loose_at))
+    total = db.session.scalar(select(func.count()).select_from(groups.subquery())) or 0
+    page = min(max(page, 1), max(1, ceil(total / per_page)))
+    chosen = db.session.execute(
+        groups.order_by(latest.desc().nulls_last(), RecordItem.report_ref.is_(None),
+                        RecordItem.report_ref)
+        .limit(per_page).offset((page - 1) * per_page)).all()
+    found = {(ref, loose): ResultGroup(at=at) for ref, loose, at in chosen}
+    refs = [ref for ref, _, _ in chosen if ref is not None]
+    moments = [loose for ref, loose, _ in chosen if ref is None and loose is not None]
+    undated = any(ref is None and loose is None for ref, loose, _ in chosen)
+    if found:
+        which = [RecordItem.report_ref.in_(refs)] if refs else []
+        if moments:
+            which.append(and_(RecordItem.report_ref.is_(None), RecordItem.start_at.in_(moments)))
+        if undated:
+            which.append(and_(RecordItem.report_ref.is_(None), RecordItem.start_at.is_(None)))
+        for item in db.session.scalars(
+                select(RecordItem).where(_patient_results(patient), or_(*which))
+                .order_by(RecordItem.id)):
+            key = (item.report_ref, None if item.report_ref else item.start_at)
+            found[key].results.append(item)
+    if refs:
+        for report in db.session.scalars(
+                select(RecordItem).where(RecordItem.patient_id == patient.id,
+                                         RecordItem.kind == "report",
+                                         RecordItem.fhir_id.in_(refs))):
+            found[(report.fhir_id, None)].report = report
+    return Page(_by_day(list(found.values())), page, per_page, total)
+
+
+def _by_day(groups: list[ResultGroup]) -> list[DateGroup]:
+    """Consecutive groups of the same day under one heading (the groups are newest first)."""
+    days: list[DateGroup] = []
+    for group in groups:
+        day = fmt_date(group.at) if group.at else ""
+        if not days or days[-1].day != day:
+            days.append(DateGroup(day))
+        days[-1].groups.append(group)
+    return days
+
+
+@dataclass
+class History:
+    """The latest values of one test, oldest first, and how many values there are in all."""
+
+    values: list[RecordItem]
+    total: int
+
+
+def history(patient: Patient, item: RecordItem, limit: int = HISTORY_LIMIT) -> History:
+    """The latest results of the same test as `item` (same code), in one query."""
+    if item.code is None:
+        return History([item], 1)
+    rows = db.session.execute(
+        newest_first(select(RecordItem, func.count().over())
+                     .where(_patient_results(patient), RecordItem.code == item.code,
+                            RecordItem.code_system.is_not_distinct_from(item.code_system)))
+        .limit(limit)).all()
+    return History([row[0] for row in reversed(rows)], rows[0][1] if rows else 0)
+
+
+def report_of(patient: Patient, item: RecordItem) -> RecordItem | None:
+    """The report a result belongs to, if the clinic sent one."""
+    if item.report_ref is None:
+        return None
+    return db.session.scalar(select(RecordItem).where(
+        RecordItem.patient_id == patient.id, RecordItem.kind == "report",
+        RecordItem.fhir_id == item.report_ref))
+
+
+@dataclass
+class VisitItems:
+    """What was recorded at one visit, per kind: the first items and how many in all."""
+
+    items: dict[str, list[RecordItem]]
+    totals: dict[str, int]
+
+
+def visit_items(patient: Patient, visit: RecordItem,
+                limit: int = VISIT_ITEMS_LIMIT) -> VisitItems:
+    """Diagnoses, procedures, medicines and results of one visit, in one query."""
+    shown = and_(RecordItem.patient_id == patient.id, RecordItem.encounter_ref == visit.fhir_id,
+                 RecordItem.kind.in_(VISIT_KINDS), not_in_error(),
+                 or_(RecordItem.kind != "observation", is_result()))
+    ranked = select(
+        RecordItem.id,
+        func.row_number().over(partition_by=RecordItem.kind,
+                               order_by=(RecordItem.start_at.desc(), RecordItem.id)).label("n"),
+        func.count().over(partition_by=RecordItem.kind).label("total"),
+    ).where(shown).subquery()
+    result = VisitItems({kind: [] for kind in VISIT_KINDS}, dict.fromkeys(VISIT_KINDS, 0))
+    for item, total in db.session.execute(
+            select(RecordItem, ranked.c.total).join(ranked, ranked.c.id == RecordItem.id)
+            .where(ranked.c.n <= limit).order_by(ranked.c.n)):
+        result.items[item.kind].append(item)
+        result.totals[item.kind] = total
+    return result
+
