@@ -35,10 +35,11 @@ def test_lynx_signs_in_with_the_keyboard(clinic, live_server, tmp_path):
     script = tmp_path / "keys.txt"
     _lynx_script(script, "lena", LYNX_PASSWORD)
     session = f"lynx-{os.getpid()}"
-    command = (f"lynx -accept_all_cookies -nopause -cmd_script={script} "
+    # CI runs with no terminal and no TERM: give tmux and lynx one explicitly.
+    command = (f"env TERM=xterm lynx -accept_all_cookies -nopause -cmd_script={script} "
                f"{live_server}/sign-in")
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "100", "-y", "40",
-                    command], check=True)
+                    command], check=True, env={**os.environ, "TERM": "xterm"})
     try:
         deadline = time.monotonic() + 30
         screen = ""

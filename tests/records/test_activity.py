@@ -47,7 +47,7 @@ def test_a_staff_view_shows_in_the_patients_language(app, client, clinic):
     [row] = _rows(page)
     assert row.startswith(when)
     assert f"Dr Anna Wiśniewska ({role})" in row
-    assert "Looked at the list of documents" in row  # until the translation pass
+    assert "Wyświetlenie listy dokumentów" in row  # "Looked at the list of documents"
     assert '<th scope="col">' in page and "<caption" in page
 
 
