@@ -24,6 +24,7 @@ from portal.auth.services import is_locked
 from portal.auth.usernames import email_taken
 from portal.clinic import current_clinic
 from portal.extensions import db
+from portal.mail import portal_url as mail_portal_url
 from portal.mail import send_mail
 from portal.models import Patient, User
 from portal.security import hash_password
@@ -186,7 +187,7 @@ def invite_patient(patient: Patient, by: User, by_email: bool, by_letter: bool,
 
 def portal_url() -> str:
     """The portal's public address, as printed in letters and e-mails."""
-    return current_app.config["BASE_URL"].rstrip("/")
+    return mail_portal_url("help.home").rstrip("/")
 
 
 def cancel_invitation(patient: Patient, by: User) -> None:
