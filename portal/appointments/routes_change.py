@@ -1,0 +1,111 @@
+"""Moving an appointment, checking in before it, and the patient's referrals."""
+
+from flask import flash, url_for
+from flask_babel import gettext as _
+
+from portal.access import Permission, patient_for
+from portal.appointments import bp, checkin, notify, referrals, services
+from portal.appointments.forms import CheckInForm, ConfirmForm
+from portal.appointments.routes import (
+    calendar_context,
+    own_appointment,
+    page_number,
+    patient_page,
+    patient_user,
+    viewed,
+)
+from portal.rendering import redirect_after_post, render
+from portal.types import utcnow
+
+
+def _changeable(appointment_id: int):
+    patient = patient_for(Permission.APPOINTMENTS)
+    appointment = own_appointment(patient, appointment_id)
+    return patient, appointment, services.may_change(appointment, utcnow())
+
+
+def _reschedule_page(patient, appointment, may_change: bool, status: int = 200,
+                     message: str | None = None):
+    now = utcnow()
+    context = calendar_context(appointment.appointment_type, now) if may_change else {}
+    return render("appointments/reschedule.html", "slots", status=status, patient=patient,
+                  appointment=appointment, may_change=may_change, message=message, **context)
+
+
+@bp.get("/appointments/<int:appointment_id>/reschedule")
+@patient_page
+def reschedule(appointment_id: int):
+    """Choose a new time for the same kind of appointment."""
+    patient, appointment, may_change = _changeable(appointment_id)
+    return _reschedule_page(patient, appointment, may_change)
+
+
+@bp.route("/appointments/<int:appointment_id>/reschedule/<int:slot_id>",
+          methods=["GET", "POST"])
+@patient_page
+def reschedule_confirm(appointment_id: int, slot_id: int):
+    """Confirm the move: the new time is booked and the old one freed, together."""
+    patient, appointment, may_change = _changeable(appointment_id)
+    slot = services.find_free_slot(slot_id, utcnow())
+    taken = _("Sorry, that time has just been taken. Please choose another time.")
+    if not may_change or slot is None or appointment.appointment_type not in \
+            services.types_for_slot(slot):
+        return _reschedule_page(patient, appointment, may_change, 409 if may_change else 200,
+                                taken if may_change else None)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return render("appointments/reschedule_confirm.html", patient=patient,
+                      appointment=appointment, slot=slot, form=form)
+    try:
+        new = services.reschedule(appointment, slot.id, patient_user(), utcnow())
+    except services.TooLate:
+        return _reschedule_page(patient, appointment, False)
+    except services.SlotTaken:
+        return _reschedule_page(patient, appointment, True, 409, taken)
+    notify.send_confirmation(new)
+    flash(_("Your appointment is moved. We have sent you an e-mail."), "success")
+    return redirect_after_post(url_for("appointments.detail", appointment_id=new.id))
+
+
+def _check_in_page(patient, appointment, form, status: int = 200):
+    # The forms first: making the patient's copies commits, which would expire the rest.
+    forms = checkin.forms_to_fill(appointment)
+    medicines, allergies = checkin.record_to_confirm(patient)
+    now = utcnow()
+    return render("appointments/check_in.html", status=status, patient=patient,
+                  appointment=appointment, form=form, medicines=medicines, allergies=allergies,
+                  forms=forms, opens=checkin.opens_at(appointment),
+                  open=checkin.may_check_in(appointment, now),
+                  over=now >= appointment.starts_at or appointment.status != "booked")
+
+
+@bp.route("/appointments/<int:appointment_id>/check-in", methods=["GET", "POST"])
+@patient_page
+def check_in(appointment_id: int):
+    """Before the visit: confirm contact details, insurance, medicines and allergies."""
+    patient = patient_for(Permission.APPOINTMENTS)
+    appointment = own_appointment(patient, appointment_id)
+    form = CheckInForm(data=appointment.check_in or None)
+    if not checkin.may_check_in(appointment, utcnow()):
+        return viewed(_check_in_page(patient, appointment, form), patient,
+                      "check-in-viewed", f"appointment:{appointment_id}")
+    if not form.validate_on_submit():
+        response = _check_in_page(patient, appointment, form, 422 if form.errors else 200)
+        return viewed(response, patient, "check-in-viewed", f"appointment:{appointment_id}")
+    answers = {name: getattr(form, name).data for name in (
+        "contact_ok", "insurance_same", "medications_same", "medication_changes",
+        "allergies_same", "allergy_changes")}
+    checkin.save_check_in(appointment, answers, utcnow())
+    flash(_("Thank you, you are checked in."), "success")
+    return redirect_after_post(url_for("appointments.detail", appointment_id=appointment.id))
+
+
+@bp.get("/appointments/referrals")
+@patient_page
+def referrals_list():
+    """The patient's referrals to specialists and services, with where each stands."""
+    patient = patient_for(Permission.APPOINTMENTS)
+    response = render("appointments/referrals.html", patient=patient,
+                      referrals=referrals.referrals_page(patient, page_number()),
+                      status_name=referrals.status_name)
+    return viewed(response, patient, "referrals-viewed", "referrals")
