@@ -1,0 +1,98 @@
+"""The patient's side of forms: the list, filling one in, and what was sent.
+
+Everything acts for the patient the session acts for (`patient_for`); another patient's
+form is a 404 with an audit line. Forms travel with visits, so they use the
+appointments permission and area switch.
+"""
+
+from flask import flash, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal import audit
+from portal.access import Permission, patient_for, patient_required, refuse
+from portal.clinic import feature_required
+from portal.i18n import locale_str
+from portal.questionnaires import answers as forms_answers
+from portal.questionnaires import bp, services
+from portal.rendering import redirect_after_post, render
+
+
+def _own_response(patient, response_id: int):
+    """The patient's form `response_id`; anyone else's is a 404 with an audit line."""
+    response = services.find_response(patient, response_id)
+    if response is None:
+        refuse(Permission.APPOINTMENTS, patient, target=f"form-response:{response_id}")
+    return response
+
+
+@bp.get("/forms")
+@patient_required
+@feature_required("appointments")
+def forms_list():
+    """The patient's forms: to fill in, in progress, and sent."""
+    patient = patient_for(Permission.APPOINTMENTS)
+    page = services.patient_responses(patient, request.args.get("page", 1, type=int))
+    response = render("questionnaires/list.html", "list", patient=patient, responses=page)
+    audit.record("forms-listed", patient=patient, target="forms", commit=True)
+    return response
+
+
+def _fill_page(patient, response, form, status: int = 200, message=None):
+    questions = response.questionnaire.questions
+    lang = locale_str()
+    answered = forms_answers.sent_rows(response, lang) if response.is_sent else None
+    return render("questionnaires/fill.html", status=status, patient=patient,
+                  response=response, form=form, questions=questions, message=message,
+                  sent_items=answered,
+                  title=(response.snapshot or {}).get("title")
+                  or services.in_language(response.questionnaire.titles, lang),
+                  intro=services.in_language(response.questionnaire.intros, lang))
+
+
+@bp.get("/forms/<int:response_id>")
+@patient_required
+@feature_required("appointments")
+def fill(response_id: int):
+    """A form to fill in, with what was saved so far; once sent, the answers as sent."""
+    patient = patient_for(Permission.APPOINTMENTS)
+    response = _own_response(patient, response_id)
+    form = None if response.is_sent else forms_answers.answer_form(
+        response.questionnaire.questions, locale_str(), response.answers)
+    page = _fill_page(patient, response, form)
+    audit.record("form-viewed", patient=patient, target=f"form-response:{response.id}",
+                 commit=True)
+    return page
+
+
+@bp.post("/forms/<int:response_id>")
+@patient_required
+@feature_required("appointments")
+def save(response_id: int):
+    """Save the answers for later, or send them to the clinic when all are complete."""
+    patient = patient_for(Permission.APPOINTMENTS)
+    response = _own_response(patient, response_id)
+    if response.is_sent:
+        flash(_("This form was already sent. It cannot be changed."), "error")
+        return redirect_after_post(url_for(".fill", response_id=response.id))
+    questions, lang = response.questionnaire.questions, locale_str()
+    sending = request.form.get("action") == "send"
+    form = forms_answers.answer_form(questions, lang, formdata=request.form)
+    form.validate()
+    answers, ok = forms_answers.collect(form, questions, response.answers or {}, sending)
+    if sending and ok:
+        title = services.in_language(response.questionnaire.titles, lang)
+        services.submit_answers(response, answers, forms_answers.snapshot(
+            title, questions, answers, lang), current_user)
+        flash(_("Thank you. Your answers are sent to the clinic."), "success")
+        return redirect_after_post(url_for(".fill", response_id=response.id))
+    if not sending:
+        services.save_answers(response, answers, current_user)
+        if ok:
+            flash(_("Your answers are saved. You can come back and finish the form later."),
+                  "success")
+            return redirect_after_post(url_for(".fill", response_id=response.id))
+        return _fill_page(patient, response, form, status=422, message=_(
+            "Your other answers are saved. Correct the answers marked below and save again."))
+    return _fill_page(patient, response, form, status=422, message=_(
+        "The form is not sent yet. Answer the questions marked below, then send it again."))

@@ -1,0 +1,79 @@
+"""The clinic gives a patient a form and reads what they sent.
+
+Answers are health data: only staff who may read the record (clinicians and
+administrators) see them, and every read is audited. Front desk staff do not.
+"""
+
+from flask import flash, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from portal import audit
+from portal.access import Permission, patient_for, refuse, staff_required
+from portal.clinic import feature_required
+from portal.i18n import locale_str
+from portal.questionnaires import bp, notify, services
+from portal.questionnaires.answers import sent_rows
+from portal.questionnaires.forms import SendForm
+from portal.questionnaires.routes_staff import BUILDER_ROLES
+from portal.rendering import redirect_after_post, render
+
+
+def _send_form(form=None) -> SendForm:
+    form = form or SendForm()
+    form.questionnaire.choices = [SelectChoice(q.id, services.in_language(q.titles))
+                                  for q in services.active_questionnaires()]
+    return form
+
+
+def _list_page(patient, form=None, status: int = 200):
+    page = services.staff_responses(patient, request.args.get("page", 1, type=int))
+    return render("questionnaires/staff_patient_forms.html", "list", status=status,
+                  patient=patient, responses=page, form=_send_form(form))
+
+
+@bp.get("/staff/patients/<int:patient_id>/forms")
+@staff_required(*BUILDER_ROLES)
+@feature_required("appointments")
+def patient_forms(patient_id: int):
+    """The forms given to a patient, whether they sent them, and a form to give another."""
+    patient = patient_for(Permission.VIEW_RECORD, patient_id)
+    page = _list_page(patient)
+    audit.record("forms-listed", patient=patient, target="staff-forms", commit=True)
+    return page
+
+
+@bp.post("/staff/patients/<int:patient_id>/forms")
+@staff_required(*BUILDER_ROLES)
+@feature_required("appointments")
+def send_form(patient_id: int):
+    """Give the patient a form to fill in, and tell them by e-mail if they want that."""
+    patient = patient_for(Permission.VIEW_RECORD, patient_id)
+    form = _send_form()
+    if not form.validate_on_submit():
+        return _list_page(patient, form, 422)
+    chosen = next(q for q in services.active_questionnaires()
+                  if q.id == form.questionnaire.data)
+    services.request_form(patient, chosen, current_user)
+    notify.form_requested(patient)
+    flash(_("%(name)s can now fill in “%(form)s” in the portal.", name=patient.full_name,
+            form=services.in_language(chosen.titles)), "success")
+    return redirect_after_post(url_for(".patient_forms", patient_id=patient.id))
+
+
+@bp.get("/staff/patients/<int:patient_id>/forms/<int:response_id>")
+@staff_required(*BUILDER_ROLES)
+@feature_required("appointments")
+def patient_response(patient_id: int, response_id: int):
+    """What the patient sent, worded as they read it; nothing before they send it."""
+    patient = patient_for(Permission.VIEW_RECORD, patient_id)
+    response = services.find_response(patient, response_id)
+    if response is None:
+        refuse(Permission.VIEW_RECORD, patient, target=f"form-response:{response_id}")
+    page = render("questionnaires/staff_response.html", patient=patient, response=response,
+                  items=sent_rows(response, locale_str()) if response.is_sent else [],
+                  snapshot=response.snapshot or {})
+    audit.record("form-viewed", patient=patient, target=f"form-response:{response.id}",
+                 commit=True)
+    return page

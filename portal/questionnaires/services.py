@@ -1,0 +1,154 @@
+"""The rules of forms on the patient's side: giving a form, saving, sending, reading.
+
+Every page loads what it shows in a fixed number of queries (paginated lists, questions
+loaded with their form). A sent response is frozen: it keeps a snapshot of the wording
+the patient read, so later edits of the form never change what they sent.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from flask import url_for
+from sqlalchemy import case, func, insert, select
+from sqlalchemy.orm import joinedload
+
+from portal import audit
+from portal.extensions import db
+from portal.i18n import locale_str
+from portal.models import Patient, User
+from portal.questionnaires.models import (
+    FormResponse,
+    Questionnaire,
+    questionnaire_appointment_types,
+)
+from portal.records.services import Page, paginate
+from portal.types import utcnow
+
+
+def in_language(texts: dict | None, lang: str | None = None) -> str:
+    """The text in the reader's language, else English, else any language that has one."""
+    texts = texts or {}
+    lang = lang or locale_str()
+    return texts.get(lang) or texts.get("en") or next((t for t in texts.values() if t), "")
+
+
+def page_size() -> int:
+    from flask import current_app
+
+    return current_app.config.get("PAGE_SIZE", 20)
+
+
+def patient_responses(patient: Patient, page: int) -> Page:
+    """The patient's forms: those still to send first, then the sent ones, newest first."""
+    statement = (select(FormResponse).options(joinedload(FormResponse.questionnaire))
+                 .where(FormResponse.patient_id == patient.id)
+                 .order_by(case((FormResponse.status == "sent", 1), else_=0),
+                           FormResponse.requested_at.desc(), FormResponse.id.desc()))
+    return paginate(statement, page, page_size())
+
+
+def open_count(patient: Patient) -> int:
+    """How many forms the patient still has to send (one query)."""
+    return db.session.scalar(select(func.count(FormResponse.id)).where(
+        FormResponse.patient_id == patient.id, FormResponse.status != "sent")) or 0
+
+
+def find_response(patient: Patient, response_id: int) -> FormResponse | None:
+    """The patient's response `response_id` with its form and questions; None if not theirs."""
+    return db.session.scalar(
+        select(FormResponse)
+        .options(joinedload(FormResponse.questionnaire).selectinload(Questionnaire.questions))
+        .where(FormResponse.id == response_id, FormResponse.patient_id == patient.id))
+
+
+def save_answers(response: FormResponse, answers: dict, user: User) -> None:
+    """Keep what the patient typed so far (no required checks); audited, one commit."""
+    now = utcnow()
+    response.answers = dict(answers)
+    response.status = "in_progress"
+    response.started_at = response.started_at or now
+    response.updated_at = now
+    audit.record("form-saved", patient=response.patient_id, actor=user,
+                 target=f"form-response:{response.id}")
+    db.session.commit()
+
+
+def submit_answers(response: FormResponse, answers: dict, snapshot: dict, user: User) -> None:
+    """Send the answers to the clinic and freeze them with the wording the patient read."""
+    now = utcnow()
+    response.answers = dict(answers)
+    response.snapshot = snapshot
+    response.status = "sent"
+    response.started_at = response.started_at or now
+    response.updated_at = response.submitted_at = now
+    response.submitted_by_id = user.id
+    audit.record("form-sent", patient=response.patient_id, actor=user,
+                 target=f"form-response:{response.id}")
+    db.session.commit()
+
+
+def active_questionnaires() -> list[Questionnaire]:
+    """The forms staff can give to patients now."""
+    return list(db.session.scalars(select(Questionnaire).where(Questionnaire.status == "active")
+                                   .order_by(Questionnaire.id)))
+
+
+def request_form(patient: Patient, questionnaire: Questionnaire, user: User) -> FormResponse:
+    """Give `questionnaire` to `patient` to fill in (audited, one commit)."""
+    response = FormResponse(patient_id=patient.id, questionnaire_id=questionnaire.id,
+                            requested_by_id=user.id, answers={})
+    db.session.add(response)
+    db.session.flush()
+    audit.record("form-requested", patient=patient, actor=user,
+                 target=f"form-response:{response.id}")
+    db.session.commit()
+    return response
+
+
+def staff_responses(patient: Patient, page: int) -> Page:
+    """Every form given to the patient, for staff, newest first."""
+    statement = (select(FormResponse).options(joinedload(FormResponse.questionnaire))
+                 .where(FormResponse.patient_id == patient.id)
+                 .order_by(FormResponse.requested_at.desc(), FormResponse.id.desc()))
+    return paginate(statement, page, page_size())
+
+
+def forms_for_appointment(appointment) -> list[tuple[str, str, bool]]:
+    """(title in the reader's language, URL to fill it in, whether it is sent) for the forms
+    the clinic attached to the appointment's type.
+
+    The patient's copies for this appointment are made when missing, so check-in can link
+    to them. Three queries at most, however many forms are attached.
+    """
+    type_id = getattr(appointment, "type_id", None)
+    if type_id is None:
+        return []
+    forms = list(db.session.scalars(
+        select(Questionnaire).join(questionnaire_appointment_types)
+        .where(questionnaire_appointment_types.c.appointment_type_id == type_id,
+               Questionnaire.status == "active").order_by(Questionnaire.id)))
+    if not forms:
+        return []
+    existing = {r.questionnaire_id: r for r in db.session.scalars(
+        select(FormResponse).where(FormResponse.patient_id == appointment.patient_id,
+                                   FormResponse.appointment_id == appointment.id))}
+    missing = [{"patient_id": appointment.patient_id, "questionnaire_id": form.id,
+                "appointment_id": appointment.id, "answers": {}, "status": "to_do",
+                "requested_at": utcnow()} for form in forms if form.id not in existing]
+    if missing:
+        # One INSERT for them all, whatever their number.
+        made = db.session.execute(insert(FormResponse).returning(
+            FormResponse.id, FormResponse.questionnaire_id), missing)
+        existing.update({questionnaire_id: SimpleNamespace(id=response_id, status="to_do")
+                         for response_id, questionnaire_id in made})
+    # Read everything before the commit: it expires the rows, and reloading them would
+    # cost a query each.
+    found = [(in_language(form.titles),
+              url_for("questionnaires.fill", response_id=existing[form.id].id),
+              existing[form.id].status == "sent") for form in forms]
+    if missing:
+        audit.record("form-requested", patient=appointment.patient_id,
+                     target=f"appointment:{appointment.id}")
+        db.session.commit()
+    return found
