@@ -1,0 +1,18 @@
+"""Billing: statements, payments and insurance."""
+
+from flask import Blueprint
+
+bp = Blueprint("billing", __name__)
+
+from portal.billing import (  # noqa: E402,F401
+    dashboard,
+    labels,
+    models,
+    routes,
+    routes_insurance,
+    routes_pay,
+    routes_settings,
+    routes_staff,
+    routes_staff_review,
+    routes_webhook,
+)

@@ -1,0 +1,77 @@
+"""Payment plans: a patient asks to pay one statement in monthly instalments; staff decide.
+
+Kept modest on purpose: a plan does not book anything by itself. Once approved, the
+statement shows the instalments and their months, and the patient pays each one with
+the ordinary pay flow (a partial payment on that statement).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from portal import audit
+from portal.billing.models import PaymentPlan
+from portal.billing.money import split_instalments
+from portal.billing.services import StatementView, paginate_rows
+from portal.clinic import current_clinic
+from portal.extensions import db
+from portal.models import Patient, User
+from portal.records.services import Page
+from portal.types import utcnow
+
+INSTALMENT_CHOICES = (2, 3, 4, 6)
+
+
+def may_ask(view: StatementView, plan: PaymentPlan | None) -> bool:
+    """Whether the patient may ask for a plan for this statement now."""
+    return (current_clinic().payment_plans_offered and plan is None and view.owed > 0)
+
+
+def request_plan(patient: Patient, user: User, view: StatementView,
+                 instalments: int) -> PaymentPlan:
+    """Record the patient's request for staff to approve, audited."""
+    plan = PaymentPlan(patient_id=patient.id, statement_id=view.statement.id,
+                       instalments=instalments)
+    db.session.add(plan)
+    db.session.flush()
+    audit.record("plan-requested", patient=patient, actor=user, target=f"plan:{plan.id}")
+    db.session.commit()
+    return plan
+
+
+def schedule(plan: PaymentPlan, owed: Decimal, start: date) -> list[tuple[date, Decimal]]:
+    """(month, amount) of each instalment of what is still owed, from `start`'s month."""
+    months = []
+    for index, amount in enumerate(split_instalments(owed, plan.instalments)):
+        month = start.month - 1 + index
+        months.append((date(start.year + month // 12, month % 12 + 1, 1), amount))
+    return months
+
+
+def requested_page(page: int, per_page: int = 20) -> Page:
+    """Plans waiting for a decision, oldest first."""
+    return paginate_rows(
+        select(PaymentPlan).options(joinedload(PaymentPlan.patient),
+                                    joinedload(PaymentPlan.statement))
+        .where(PaymentPlan.status == "requested")
+        .order_by(PaymentPlan.requested_at, PaymentPlan.id), page, per_page)
+
+
+def requested_count() -> int:
+    return db.session.scalar(select(func.count(PaymentPlan.id))
+                             .where(PaymentPlan.status == "requested")) or 0
+
+
+def decide(plan: PaymentPlan, user: User, approve: bool) -> None:
+    """Approve or decline a requested plan, audited."""
+    if plan.status != "requested":
+        return
+    plan.status = "approved" if approve else "declined"
+    plan.decided_at, plan.decided_by_id = utcnow(), user.id
+    audit.record(f"plan-{plan.status}", patient=plan.patient_id, actor=user,
+                 target=f"plan:{plan.id}")
+    db.session.commit()

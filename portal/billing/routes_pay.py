@@ -1,0 +1,109 @@
+"""Paying: the pay page, the trip to the provider and back, and the request for a plan."""
+
+from decimal import Decimal
+
+from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.access import Permission, patient_for, refuse
+from portal.billing import bp, ledger, payments, plans, services
+from portal.billing.forms import PayForm, PlanForm, instalment_choices
+from portal.billing.providers import ProviderError, get_provider
+from portal.billing.routes import billing_page, transfer_details, viewed
+from portal.i18n import fmt_money
+from portal.rendering import redirect_after_post, render
+
+
+def _chosen_statement(patient):
+    """The statement named in ?statement= (or the form), if it is the patient's."""
+    statement_id = request.values.get("statement", type=int)
+    if not statement_id:
+        return None
+    view = services.find_statement(patient.id, statement_id)
+    if view is None:
+        refuse(Permission.BILLING, patient, target=f"statement:{statement_id}")
+    return view
+
+
+def _pay_page(patient, form, chosen, balance: Decimal, status: int = 200, message=None):
+    return render("billing/pay.html", status=status, patient=patient, form=form, chosen=chosen,
+                  balance=balance, online=get_provider().online, message=message,
+                  transfer=transfer_details(patient, chosen.statement if chosen else None))
+
+
+@bp.get("/billing/pay")
+@billing_page
+def pay():
+    """The amount to pay (all that is owed, or part of it) and how."""
+    patient = patient_for(Permission.BILLING)
+    chosen = _chosen_statement(patient)
+    balance = ledger.balance(patient.id)
+    due = chosen.owed if chosen else balance
+    form = PayForm(data={"amount": f"{due:.2f}" if due > 0 else ""})
+    return viewed(_pay_page(patient, form, chosen, balance), patient, "pay")
+
+
+@bp.post("/billing/pay")
+@billing_page
+def start_payment():
+    """Start an online payment and send the patient to the provider's checkout page."""
+    patient = patient_for(Permission.BILLING)
+    chosen = _chosen_statement(patient)
+    balance = ledger.balance(patient.id)
+    form = PayForm()
+    if not get_provider().online:
+        return _pay_page(patient, form, chosen, balance, status=422,
+                         message=_("Online payment is not available. Pay by bank transfer "
+                                   "or at the desk."))
+    if form.validate_on_submit() and form.amount.amount > balance:
+        form.amount.errors.append(_("Enter at most %(amount)s, the amount you owe.",
+                                    amount=fmt_money(balance)))
+    if form.errors or not form.amount.amount:
+        return _pay_page(patient, form, chosen, balance, status=422)
+    try:
+        checkout = payments.start_online_payment(patient, current_user, form.amount.amount,
+                                                 chosen.statement.id if chosen else None)
+    except ProviderError:
+        return _pay_page(patient, form, chosen, balance, status=503, message=_(
+            "The payment service cannot be reached just now. Nothing was charged. Try again "
+            "in a few minutes."))
+    return redirect(checkout, 303)
+
+
+@bp.get("/billing/payments/<int:payment_id>/return")
+@billing_page
+def payment_return(payment_id: int):
+    """Where the provider sends the patient back: the state the provider gives now."""
+    patient = patient_for(Permission.BILLING)
+    payment = services.find_payment(patient.id, payment_id)
+    if payment is None:
+        refuse(Permission.BILLING, patient, target=f"payment:{payment_id}")
+    unreachable = False
+    try:
+        payments.sync_payment(payment)
+    except ProviderError:
+        unreachable = True
+    response = render("billing/returned.html", patient=patient, payment=payment,
+                      unreachable=unreachable)
+    return viewed(response, patient, f"payment:{payment_id}")
+
+
+@bp.post("/billing/statements/<int:statement_id>/plan")
+@billing_page
+def ask_plan(statement_id: int):
+    """Ask to pay the statement in monthly instalments; staff decide."""
+    patient = patient_for(Permission.BILLING)
+    view = services.find_statement(patient.id, statement_id)
+    if view is None:
+        refuse(Permission.BILLING, patient, target=f"statement:{statement_id}")
+    form = PlanForm()
+    form.instalments.choices = instalment_choices()
+    if not plans.may_ask(view, services.plan_for(statement_id)):
+        flash(_("A payment plan cannot be asked for this statement."), "error")
+    elif form.validate_on_submit():
+        plans.request_plan(patient, current_user, view, form.instalments.data)
+        flash(_("Your request is sent. The clinic will let you know in the portal."), "success")
+    else:
+        flash(_("Choose how many instalments."), "error")
+    return redirect_after_post(url_for("billing.statement", statement_id=statement_id))

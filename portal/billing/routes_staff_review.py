@@ -1,0 +1,119 @@
+"""Staff's billing work lists: refunds, insurance changes to review, payment plans."""
+
+from flask import abort, flash, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal import audit
+from portal.access import Permission, patient_for, staff_required
+from portal.billing import bp, insurance, ledger, plans
+from portal.billing.forms import RELATION_LABELS, ActionForm, RefundForm
+from portal.billing.models import Coverage, Payment, PaymentPlan
+from portal.billing.routes_staff import PREFIX, ROLES
+from portal.extensions import db
+from portal.i18n import fmt_money
+from portal.records.documents import download
+from portal.rendering import redirect_after_post, render
+
+
+def _found(model, object_id: int):
+    """The row, after checking the user may handle billing for its patient (else 404)."""
+    row = db.session.get(model, object_id)
+    if row is None:
+        abort(404)
+    patient_for(Permission.BILLING, row.patient_id)
+    return row
+
+
+def _refund_page(payment, form, status: int = 200):
+    return render("billing/staff_refund.html", status=status, payment=payment, form=form,
+                  refundable=ledger.refundable(payment), patient=payment_patient(payment))
+
+
+def payment_patient(payment):
+    return patient_for(Permission.BILLING, payment.patient_id)
+
+
+@bp.get(f"{PREFIX}/payments/<int:payment_id>/refund")
+@staff_required(*ROLES)
+def staff_refund_form(payment_id: int):
+    """How much of the payment to give back (at most what is left of it)."""
+    return _refund_page(_found(Payment, payment_id), RefundForm())
+
+
+@bp.post(f"{PREFIX}/payments/<int:payment_id>/refund")
+@staff_required(*ROLES)
+def staff_refund(payment_id: int):
+    """Book the refund: the statements the payment paid are owed again."""
+    payment = _found(Payment, payment_id)
+    form = RefundForm()
+    left = ledger.refundable(payment)
+    if form.validate_on_submit() and form.amount.amount > left:
+        form.amount.errors.append(_("Enter at most %(amount)s, what is left of the payment.",
+                                    amount=fmt_money(left)))
+    if form.errors or not form.amount.amount:
+        return _refund_page(payment, form, status=422)
+    ledger.refund(payment, form.amount.amount, current_user)
+    flash(_("The refund of %(amount)s is booked.", amount=fmt_money(form.amount.amount)),
+          "success")
+    return redirect_after_post(url_for("billing.staff_account", patient_id=payment.patient_id))
+
+
+@bp.get(f"{PREFIX}/insurance")
+@staff_required(*ROLES)
+def staff_coverage_review():
+    """Insurance changes patients made that nobody has reviewed yet, oldest first."""
+    response = render("billing/staff_review.html", "list", form=ActionForm(),
+                      changes=insurance.to_review_page(request.args.get("page", 1, type=int)),
+                      relations=RELATION_LABELS)
+    audit.record("billing-viewed", target="insurance-review", commit=True)
+    return response
+
+
+@bp.post(f"{PREFIX}/insurance/<int:coverage_id>/reviewed")
+@staff_required(*ROLES)
+def staff_coverage_reviewed(coverage_id: int):
+    """Mark the change as checked."""
+    coverage = _found(Coverage, coverage_id)
+    if ActionForm().validate_on_submit():
+        insurance.mark_reviewed(coverage, current_user)
+        flash(_("The change is marked as reviewed."), "success")
+    return redirect_after_post(url_for("billing.staff_coverage_review"))
+
+
+@bp.get(f"{PREFIX}/insurance/<int:coverage_id>/card")
+@staff_required(*ROLES)
+def staff_insurance_card(coverage_id: int):
+    """The photo of the patient's insurance card, as a download that runs nothing."""
+    coverage = _found(Coverage, coverage_id)
+    if not coverage.stored_name:
+        abort(404)
+    response = download(coverage)
+    audit.record("coverage-card-downloaded", patient=coverage.patient_id,
+                 target=f"coverage:{coverage.id}", commit=True)
+    return response
+
+
+@bp.get(f"{PREFIX}/plans")
+@staff_required(*ROLES)
+def staff_plans():
+    """Payment plans patients asked for, waiting for a decision."""
+    response = render("billing/staff_plans.html", "list", form=ActionForm(),
+                      requested=plans.requested_page(request.args.get("page", 1, type=int)))
+    audit.record("billing-viewed", target="plans", commit=True)
+    return response
+
+
+@bp.post(f"{PREFIX}/plans/<int:plan_id>")
+@staff_required(*ROLES)
+def staff_plan_decide(plan_id: int):
+    """Approve or decline a payment plan."""
+    plan = _found(PaymentPlan, plan_id)
+    if ActionForm().validate_on_submit() and request.form.get("decision") in ("approve",
+                                                                              "decline"):
+        plans.decide(plan, current_user, request.form["decision"] == "approve")
+        flash(_("The payment plan is approved.") if plan.status == "approved"
+              else _("The payment plan is declined."), "success")
+    return redirect_after_post(url_for("billing.staff_plans"))
+
+
