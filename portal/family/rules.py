@@ -1,0 +1,144 @@
+"""The rules of proxy access: the clinic's age rules, and whom a user may act for today.
+
+The gate (`portal.access`) asks `links_for(user)` once per request; the answer is kept in
+`g` as plain values, so a commit later in the request never loads the grants again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import g, has_request_context
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.family.models import LIVE, PARENTAL, ProxyGrant
+from portal.models import ClinicSettings, Patient
+from portal.types import utcnow
+
+#: Preset -> (age from which a parent needs the child's consent or None, age access ends,
+#: age from which the child may have an own account).
+PRESETS = {"nl": (12, 16, 12), "pl": (None, 18, 16)}
+
+
+@dataclass(frozen=True)
+class Link:
+    """Someone a user may act for today, and with which permissions."""
+
+    patient_id: int
+    name: str
+    given_name: str
+    permissions: frozenset[str]
+    relationship: str
+
+
+def ages(clinic: ClinicSettings) -> tuple[int | None, int, int]:
+    """The clinic's (consent age, end age, own-account age) from its preset or custom ages."""
+    preset = PRESETS.get(clinic.proxy_age_preset or "nl")
+    if preset is not None:
+        return preset
+    end_age = clinic.proxy_end_age if clinic.proxy_end_age is not None else 18
+    own = clinic.proxy_own_account_age if clinic.proxy_own_account_age is not None else end_age
+    return clinic.proxy_consent_age, end_age, own
+
+
+def age_on(birth_date: date, today: date) -> int:
+    """Completed years on `today`; someone born on 29 February turns a year older on 1 March
+    in a year without one."""
+    return today.year - birth_date.year - ((today.month, today.day)
+                                          < (birth_date.month, birth_date.day))
+
+
+def parental_access(patient: Patient, today: date, clinic: ClinicSettings) -> str:
+    """"full", "needs_consent" or "none": what a parent's access to `patient` is today."""
+    consent_age, end_age, _ = ages(clinic)
+    age = age_on(patient.birth_date, today)
+    if age >= end_age:
+        return "none"
+    if consent_age is not None and age >= consent_age:
+        return "needs_consent"
+    return "full"
+
+
+def may_have_own_account(patient: Patient, today: date, clinic: ClinicSettings) -> bool:
+    """Whether the age rules let `patient` have an own account today."""
+    return age_on(patient.birth_date, today) >= ages(clinic)[2]
+
+
+def grant_gives_access(grant: ProxyGrant, patient: Patient, today: date,
+                       clinic: ClinicSettings) -> bool:
+    """Whether `grant` lets its grantee act at all today (the permissions aside)."""
+    if grant.status not in LIVE or grant.starts_on > today:
+        return False
+    if grant.ends_on is not None and grant.ends_on < today:
+        return False
+    if grant.relationship_kind in PARENTAL and not grant.invited_by_patient:
+        rule = parental_access(patient, today, clinic)
+        if rule == "none" or (rule == "needs_consent" and grant.child_consent_at is None):
+            return False
+    return grant.status == "active" or grant.child_consent_at is not None
+
+
+def clinic_today() -> date:
+    """Today's date where the clinic is (grants start and end on the clinic's dates)."""
+    from zoneinfo import ZoneInfo
+
+    from portal.clinic import current_clinic
+
+    return utcnow().astimezone(ZoneInfo(current_clinic().timezone or "UTC")).date()
+
+
+def links_for(user) -> list[Link]:
+    """Whom `user` may act for today through a grant, in one query, kept for the request."""
+    key = f"proxy_links_{user.id}"
+    if has_request_context() and key in g:
+        return g.get(key)
+    from portal.clinic import current_clinic
+
+    clinic, today = current_clinic(), clinic_today()
+    rows = db.session.execute(
+        select(ProxyGrant, Patient).join(Patient, Patient.id == ProxyGrant.patient_id)
+        .where(ProxyGrant.grantee_user_id == user.id, ProxyGrant.status.in_(LIVE))
+        .order_by(Patient.given_name, Patient.id)).all()
+    links = [Link(patient.id, patient.full_name, patient.given_name,
+                  frozenset(grant.permissions or ()), grant.relationship_kind)
+             for grant, patient in rows if grant_gives_access(grant, patient, today, clinic)]
+    if has_request_context():
+        setattr(g, key, links)
+    return links
+
+
+#: Set in the session once the family page found grants for a user with an own record.
+_HAS_LINKS_KEY = "proxy_has_links"
+
+
+def bar_links(user) -> list[Link]:
+    """`links_for` for the bar of a user with an own record: only once the family page (or
+    a switch) found grants in this session, so ordinary patients' pages keep their query
+    count. The gate itself never uses this shortcut."""
+    from flask import session
+
+    if not session.get(_HAS_LINKS_KEY):
+        return []
+    return links_for(user)
+
+
+def note_links(user) -> None:
+    """Remember in the session whether `user` acts for anyone (for the bar)."""
+    from flask import session
+
+    forget_links()
+    if links_for(user):
+        session[_HAS_LINKS_KEY] = True
+    else:
+        session.pop(_HAS_LINKS_KEY, None)
+
+
+def forget_links() -> None:
+    """Drop the request's cached answer (after a grant changed in this request)."""
+    if has_request_context():
+        from flask import session
+
+        for key in [k for k in g if k.startswith("proxy_links_")]:
+            g.pop(key)
