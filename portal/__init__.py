@@ -48,12 +48,18 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.account import bp as account_bp
+    from portal.appointments import bp as appointments_bp
     from portal.auth import bp as auth_bp
+    from portal.billing import bp as billing_bp
+    from portal.family import bp as family_bp
     from portal.help import bp as help_bp
+    from portal.messages import bp as messages_bp
+    from portal.questionnaires import bp as questionnaires_bp
     from portal.records import bp as records_bp
     from portal.staff import bp as staff_bp
 
-    for blueprint in (help_bp, auth_bp, records_bp, account_bp, staff_bp):
+    for blueprint in (help_bp, auth_bp, records_bp, account_bp, staff_bp, messages_bp,
+                      appointments_bp, billing_bp, questionnaires_bp, family_bp):
         app.register_blueprint(blueprint)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import wraps
 
-from flask import abort, session
+from flask import abort, has_request_context, session
 from flask_login import current_user, login_required
 
 from portal import audit
@@ -37,7 +37,8 @@ STAFF_PERMISSIONS: dict[str, frozenset[Permission]] = {
                             Permission.APPOINTMENTS, Permission.ADD_DOCUMENTS}),
     "front_desk": frozenset({Permission.MESSAGES, Permission.APPOINTMENTS,
                              Permission.MANAGE_ACCOUNT, Permission.ADD_DOCUMENTS}),
-    "billing": frozenset({Permission.BILLING, Permission.MANAGE_ACCOUNT}),
+    # Billing staff answer the billing team's messages.
+    "billing": frozenset({Permission.BILLING, Permission.MESSAGES, Permission.MANAGE_ACCOUNT}),
 }
 
 ACTING_FOR_KEY = "acting_for"
@@ -49,13 +50,50 @@ def may(user: User, permission: Permission, patient: Patient) -> bool:
         return False
     if user.is_staff:
         return permission in STAFF_PERMISSIONS.get(user.role, frozenset())
-    return user.patient_id is not None and user.patient_id == patient.id
+    if user.patient_id is not None and user.patient_id == patient.id:
+        return True
+    if permission == Permission.ADD_DOCUMENTS:
+        return False
+    return any(link.patient_id == patient.id and permission in link.permissions
+               for link in acts_for(user))
+
+
+def acts_for(user: User) -> list:
+    """The people `user` may act for today through a grant (family.rules.Link values)."""
+    if not user.is_authenticated or user.is_staff:
+        return []
+    from portal.family.rules import links_for
+
+    return links_for(user)
 
 
 def acting_patient_id(user: User) -> int | None:
-    """The id of the patient a signed-in patient user is acting for in this session."""
+    """The patient a signed-in patient user acts for: the one chosen in this session while
+    a grant still allows it, else their own record, else the first person they act for.
+
+    A choice no grant allows (revoked, expired, or never given) stays the choice, so that
+    `patient_for` refuses it with 404 and an audit line until the user switches back.
+    """
     chosen = session.get(ACTING_FOR_KEY)
-    return chosen if chosen is not None else user.patient_id
+    if chosen is not None and chosen != user.patient_id:
+        return chosen
+    if user.patient_id is not None:
+        return user.patient_id
+    links = acts_for(user)
+    return links[0].patient_id if links else None
+
+
+def acting_as_proxy(patient: Patient | int) -> bool:
+    """Whether this request reads `patient`'s record as someone acting for them (a proxy).
+
+    Confidential items are left out for a proxy; the patient and staff see them.
+    """
+    if not has_request_context() or not current_user.is_authenticated:
+        return False
+    if current_user.is_staff:
+        return False
+    patient_id = patient.id if isinstance(patient, Patient) else patient
+    return current_user.patient_id != patient_id
 
 
 def patient_for(permission: Permission, patient_id: int | None = None) -> Patient:

@@ -35,10 +35,20 @@ def _csv(value: str | None) -> list[str] | None:
 @click.option("--results-need-release/--results-show-at-once", default=None,
               help="Whether new results wait until a clinician releases them, or patients "
                    "see them as soon as they arrive.")
+@click.option("--opening-hours", metavar="HOURS",
+              help='When the clinic is open, e.g. "mon-fri 08:00-12:00,13:00-17:00; '
+                   'sat 09:00-12:00" (days not named are closed).')
+@click.option("--auto-reply/--no-auto-reply", default=None,
+              help="Whether a message sent outside opening hours gets an automatic answer "
+                   "saying when the clinic will read it.")
+@click.option("--pharmacies", metavar="NAMES",
+              help='Pharmacies patients choose from for repeat prescriptions, separated by '
+                   '";", e.g. "Apotheek Jordaan, Amsterdam; Apotheek De Pijp, Amsterdam".')
 def init_clinic(name, phone, email, address, emergency_number, timezone, default_language,
-                reply_days, categories, features, currency, results_need_release):
+                reply_days, categories, features, currency, results_need_release,
+                opening_hours, auto_reply, pharmacies):
     """Create the clinic's settings, or change the ones given. Run it again to update."""
-    from portal.clinic_setup import save_clinic
+    from portal.clinic_setup import parse_opening_hours, save_clinic
 
     feature_list = _csv(features)
     if feature_list is not None:
@@ -46,7 +56,14 @@ def init_clinic(name, phone, email, address, emergency_number, timezone, default
         if unknown:
             raise click.BadParameter(f"unknown feature(s): {', '.join(sorted(unknown))}",
                                      param_hint="--features")
+    try:
+        hours = parse_opening_hours(opening_hours) if opening_hours is not None else None
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--opening-hours") from None
     clinic = save_clinic(
+        opening_hours=hours, auto_reply_outside_hours=auto_reply,
+        pharmacies=[p.strip() for p in pharmacies.split(";") if p.strip()]
+        if pharmacies is not None else None,
         name=name, phone=phone, email=email, address=address,
         emergency_number=emergency_number, timezone=timezone, default_locale=default_language,
         reply_days=reply_days, patient_categories=_csv(categories), currency=currency,
@@ -125,6 +142,51 @@ def import_fhir(paths, stats):
     for line in report_lines(run, stats=stats):
         click.echo(line)
     if any(result.error for result in run.files):
+        raise SystemExit(1)
+
+
+@portal_cli.command("import-questionnaire")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_questionnaire(file):
+    """Import a FHIR R4 Questionnaire (JSON) as a draft form.
+
+    Items of type string, text, integer, decimal, date, choice, open-choice and boolean
+    become questions (groups are flattened; other items are skipped and listed). Wording
+    in Dutch and Polish comes from the FHIR translation extension, else the item's text
+    is used for every language. Review the draft in the staff pages, then put it in use.
+    Exits with status 1 when the file cannot be imported or was imported before.
+    """
+    from portal.questionnaires.fhir_import import QuestionnaireImportError
+    from portal.questionnaires.fhir_import import import_questionnaire as run
+
+    try:
+        result = run(file)
+    except QuestionnaireImportError as error:
+        click.echo(str(error), err=True)
+        raise SystemExit(1) from None
+    form = result.questionnaire
+    click.echo(f"Imported \"{form.titles.get('en', '')}\" as draft form {form.id} with "
+               f"{len(form.questions)} questions.")
+    for item in result.skipped:
+        click.echo(f"Skipped item {item}.")
+
+
+@portal_cli.command("send-reminders")
+def send_reminders():
+    """E-mail a reminder for each booked appointment that starts within the clinic's
+    reminder window (reminder_hours, 24 by default) and has had none yet.
+
+    Run it from cron, e.g. every 15 minutes. Each appointment gets at most one reminder,
+    however often the command runs; patients who switched appointment e-mails off get
+    none. Exits with status 1 when any reminder could not be sent (it is tried again
+    next time).
+    """
+    from portal.appointments.notify import send_reminders as send
+
+    counts = send()
+    click.echo(f"Reminders sent: {counts['sent']}, not wanted: {counts['skipped']}, "
+               f"failed: {counts['failed']}")
+    if counts["failed"]:
         raise SystemExit(1)
 
 

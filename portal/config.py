@@ -75,6 +75,12 @@ def load_config(overrides: dict | None = None) -> dict:
         "RESET_LINK_MINUTES": _env_int("RESET_LINK_MINUTES", 30),
         "VERIFY_LINK_HOURS": _env_int("VERIFY_LINK_HOURS", 72),
         "PAGE_SIZE": _env_int("PAGE_SIZE", 20),
+        # Billing: "bank_transfer" (the default) or "mollie" for online payments.
+        "PAYMENT_PROVIDER": _env("PAYMENT_PROVIDER", "bank_transfer"),
+        "MOLLIE_API_KEY": _env("MOLLIE_API_KEY", ""),
+        # Empty: Mollie's own API; tests point it at a local stand-in.
+        "MOLLIE_API_ENDPOINT": _env("MOLLIE_API_ENDPOINT", ""),
+        "WEBHOOK_RATE_LIMIT": _env("WEBHOOK_RATE_LIMIT", "300 per minute"),
     }
     config.update(overrides)
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):

@@ -109,6 +109,20 @@ def _email(given: str, family: str) -> str:
     return local.encode("ascii", "ignore").decode() + "@mail.example"
 
 
+def _load_area_demos(patients: dict[str, Patient]) -> None:
+    """Each area's own demo data (messages, appointments, billing)."""
+    from portal.appointments import demo as appointments
+    from portal.billing import demo as billing
+    from portal.messages import demo as messages
+    from portal.questionnaires import demo as questionnaires
+
+    staff = {user.username: user for user in db.session.scalars(
+        select(User).where(User.username.in_([s[0] for s in STAFF])))}
+    for area in (messages, appointments, questionnaires, billing):
+        area.load(patients, staff)
+    db.session.commit()
+
+
 def load_demo() -> dict:
     """Load the demo clinic, staff and patients; return what a person needs to sign in."""
     save_clinic(**CLINIC)
@@ -142,6 +156,7 @@ def load_demo() -> dict:
                                       expires_at=utcnow() + timedelta(days=365)))
     db.session.commit()
     load_demo_records()
+    _load_area_demos(patients)
     return {
         "password": DEMO_PASSWORD,
         "totp_secret": DEMO_TOTP_SECRET,

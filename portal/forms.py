@@ -9,8 +9,13 @@ come back to the page.
 from __future__ import annotations
 
 from flask import request, session
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
+from wtforms.validators import ValidationError
+
+from portal.i18n import fmt_number
+from portal.records.documents import file_facts, upload_limit
 
 STASH_KEY = "stashed_form"
 #: Fields never kept: secrets, tokens and codes.
@@ -44,3 +49,24 @@ class PortalForm(FlaskForm):
             kwargs["formdata"] = MultiDict(stash["data"])
             self.restored = True
         super().__init__(*args, **kwargs)
+
+
+def accepted_file(form, field) -> None:
+    """Validator: a chosen file must be a PDF, JPEG or PNG by its content, within the limit.
+
+    No file chosen passes (add a FileRequired where one is needed). The type is what the
+    file's first bytes show, whatever its name or the browser say.
+    """
+    upload = field.data
+    if upload is None or not getattr(upload, "filename", None):
+        return
+    content_type, size = file_facts(upload)
+    if size == 0:
+        raise ValidationError(_l("The file is empty. Choose another file."))
+    limit = upload_limit()
+    if size > limit:
+        raise ValidationError(_l("The file is larger than %(size)s MB. Choose a smaller "
+                                 "file.", size=fmt_number(limit / (1024 * 1024), 1)))
+    if content_type is None:
+        raise ValidationError(_l("This file is not a PDF, JPEG or PNG, whatever its name "
+                                 "says. Only those kinds of file can be added."))

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_datetime, format_time, format_timedelta
 from babel.numbers import format_currency, format_decimal
 from flask import Flask, current_app, request
 from flask_babel import get_locale
 from flask_login import current_user
 
 from portal.clinic import current_clinic
+from portal.types import utcnow
 
 LANG_COOKIE = "lang"
 
@@ -94,9 +95,23 @@ def fmt_money(value, currency: str | None = None) -> str:
     return format_currency(value, currency or current_clinic().currency, locale=format_locale())
 
 
+def in_language(values: dict | None, fallback: str = "") -> str:
+    """A text the clinic wrote in several languages ({"en": ..., "nl": ...}), in the
+    reader's language, else English, else whichever there is."""
+    values = values or {}
+    return values.get(locale_str()) or values.get("en") or next(iter(values.values()), fallback)
+
+
+def fmt_age(since: datetime | None, now: datetime | None = None) -> str:
+    """How long ago, in words: "3 days", "2 hours" (in the reader's language)."""
+    if since is None:
+        return ""
+    return format_timedelta((now or utcnow()) - since, threshold=1, locale=locale_str())
+
+
 def init_app(app: Flask) -> None:
     """Register the formatting helpers as Jinja filters."""
     app.jinja_env.filters.update(
         date=fmt_date, datetime=fmt_datetime, time=fmt_time, number=fmt_number,
-        money=fmt_money,
+        money=fmt_money, in_language=in_language, age=fmt_age,
     )

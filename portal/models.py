@@ -47,6 +47,34 @@ class ClinicSettings(db.Model):
     invitation_days: Mapped[int] = mapped_column(Integer, default=28)
     #: Whether new results wait for a clinician to release them (else they show at once).
     results_need_release: Mapped[bool] = mapped_column(Boolean, default=False)
+    # -- messages settings (migration 0005) --
+    #: Whether a message sent outside opening hours gets an automatic answer.
+    auto_reply_outside_hours: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Pharmacies patients choose from for a repeat prescription (names, in order).
+    pharmacies: Mapped[list] = mapped_column(JSON, default=list)
+    # -- appointments settings (migration 0006) --
+    #: How many hours before an appointment the reminder e-mail goes out.
+    reminder_hours: Mapped[int] = mapped_column(Integer, default=24)
+    #: How many days before an appointment the patient may check in.
+    check_in_days: Mapped[int] = mapped_column(Integer, default=3)
+    # -- billing settings (migration 0007) --
+    #: Whether patients may ask to pay a statement in monthly instalments.
+    payment_plans_offered: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The account patients pay by bank transfer into, and its holder's name.
+    bank_iban: Mapped[str] = mapped_column(String(34), default="")
+    bank_holder: Mapped[str] = mapped_column(String(200), default="")
+    #: Days from a statement's issue date to its due date.
+    payment_days: Mapped[int] = mapped_column(Integer, default=30)
+    # -- questionnaires settings (migration 0008) --
+    # -- family settings (migration 0009) --
+    #: Age rules for parents' access: "nl", "pl" or "custom" (the three ages below).
+    proxy_age_preset: Mapped[str] = mapped_column(String(10), default="nl")
+    #: Custom: the age from which a parent's access needs the child's consent (None: never).
+    proxy_consent_age: Mapped[int | None] = mapped_column(Integer, default=12)
+    #: Custom: the age at which a parent's access ends.
+    proxy_end_age: Mapped[int] = mapped_column(Integer, default=16)
+    #: Custom: the age from which the child may have an own account.
+    proxy_own_account_age: Mapped[int] = mapped_column(Integer, default=12)
 
     def feature_on(self, name: str) -> bool:
         """Whether the clinic has switched on the area `name`."""

@@ -17,11 +17,26 @@ PATIENT_MENU = (
     ("records.dashboard", _l("Home"), None),
     ("records.overview", _l("My record"), "records"),
     ("records.results", _l("Results"), "records"),
+    ("messages.inbox", _l("Messages"), "messages"),
+    ("appointments.index", _l("Appointments"), "appointments"),
+    ("questionnaires.forms_list", _l("Forms"), "appointments"),
+    ("billing.overview", _l("Bills"), "billing"),
+    ("family.index", _l("Family"), "family"),
     ("account.profile", _l("My details"), None),
 )
 STAFF_MENU = (
     ("staff.patients", _l("Patients"), None),
     ("staff.results_to_release", _l("Results to release"), "records", ("clinician", "admin")),
+    ("messages.staff_inbox", _l("Messages"), "messages", ("admin", "clinician", "front_desk",
+                                                           "billing")),
+    ("messages.staff_prescriptions", _l("Repeat prescriptions"), "messages",
+     ("clinician", "admin")),
+    ("messages.teams_list", _l("Teams"), "messages", ("admin",)),
+    ("appointments.staff_day", _l("Appointments"), "appointments",
+     ("admin", "clinician", "front_desk")),
+    ("questionnaires.staff_forms", _l("Forms"), "appointments", ("clinician", "admin")),
+    ("billing.staff_balances", _l("Billing"), "billing", ("billing", "admin")),
+    ("family.staff_requests", _l("Proxy access"), "family", ("front_desk", "admin")),
     ("staff.accounts", _l("Staff accounts"), None, ("admin",)),
     ("account.profile", _l("My details"), None),
 )
@@ -41,10 +56,19 @@ def menu() -> list[dict]:
     clinic = current_clinic()
     role = current_user.role if current_user.is_authenticated else None
     return [
-        {"url": url_for(endpoint), "label": label, "current": request.endpoint == endpoint}
+        {"url": url_for(endpoint), "label": label, "current": request.endpoint == endpoint,
+         "badge": MENU_BADGES.get(endpoint)}
         for endpoint, label, feature, *roles in items
         if (feature is None or clinic.feature_on(feature)) and (not roles or role in roles[0])
     ]
+
+
+#: Menu entries that show a count next to their label: endpoint -> template that renders
+#: it (the template computes the count, so a page without the menu entry pays nothing).
+MENU_BADGES = {
+    "messages.inbox": "messages/_unread.html",
+    "messages.staff_inbox": "messages/_unread.html",
+}
 
 
 def language_links() -> list[dict]:

@@ -19,6 +19,8 @@ from portal.models import User
 from portal.types import utcnow
 
 SID_KEY = "sid"
+#: Requests a page makes by itself (polling): they never count as using the portal.
+BACKGROUND_ENDPOINTS = frozenset({"messages.unread"})
 #: Seconds between two writes of `last_seen_at` for one session (not one per request).
 TOUCH_EVERY = 60
 
@@ -58,7 +60,8 @@ def load_user(user_id: str) -> User | None:
         return _expire(record, "idle")
     if not user.enabled:
         return _expire(record, "disabled")
-    if (now - record.last_seen_at).total_seconds() > TOUCH_EVERY:
+    if (now - record.last_seen_at).total_seconds() > TOUCH_EVERY \
+            and request.endpoint not in BACKGROUND_ENDPOINTS:
         db.session.execute(update(UserSession).where(UserSession.id == sid)
                            .values(last_seen_at=now))
         db.session.commit()

@@ -118,8 +118,10 @@ def _store(bundle: Bundle, result: FileResult) -> None:
         select(RecordItem.kind, RecordItem.fhir_id, RecordItem.id, RecordItem.content_hash,
                RecordItem.released_at, RecordItem.released_by_id)
         .where(RecordItem.patient_id == patient.id))}
-    hold_results = bool(db.session.scalar(select(ClinicSettings.results_need_release)
-                                          .limit(1)))
+    clinic = db.session.execute(select(ClinicSettings.results_need_release,
+                                       ClinicSettings.currency, ClinicSettings.payment_days)
+                                .limit(1)).first()
+    hold_results = bool(clinic and clinic.results_need_release)
     now = utcnow()
     new, changed = [], []
     for row in rows:
@@ -149,9 +151,18 @@ def _store(bundle: Bundle, result: FileResult) -> None:
         db.session.execute(insert(RecordItem).execution_options(render_nulls=True), new)
     if changed:
         db.session.execute(update(RecordItem), changed)
-    if new or changed or patient_changed:
+    # Claims become statements (billing); none without a clinic to know its currency.
+    # Imported here: the billing package loads forms that load the records package.
+    from portal.billing.claims import store_claims
+
+    billed = (store_claims(bundle, patient.id, clinic.currency, clinic.payment_days)
+              if clinic else 0)
+    if billed:
+        result.counts.setdefault("statement", Counter())["new"] += billed
+    if new or changed or patient_changed or billed:
         audit.record("record-imported", patient=patient.id,
-                     target=f"file:{result.path.name}; new:{len(new)} changed:{len(changed)}")
+                     target=f"file:{result.path.name}; new:{len(new)} changed:{len(changed)}"
+                     + (f" statements:{billed}" if billed else ""))
 
 
 def _rows(bundle: Bundle) -> list[dict]:

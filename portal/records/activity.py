@@ -28,7 +28,8 @@ from portal.templating import role_name
 REFUSED = f"denied:{Permission.VIEW_RECORD}"
 #: Audit actions about the record that the page shows.
 RECORD_ACTIONS = ("record-viewed", "record-downloaded", "document-added",
-                  "document-downloaded", "results-released", "record-imported", REFUSED)
+                  "document-downloaded", "results-released", "record-imported", REFUSED,
+                  "message-read", "attachment-downloaded", "repeat-viewed")
 #: The patient's own actions that the page shows: copies that left the portal.
 OWN_ACTIONS = ("record-downloaded", "document-downloaded")
 
@@ -62,6 +63,9 @@ DONE = {
     "results-released": _l("Released results, so that you can see them"),
     "record-imported": _l("Updated the record from the clinic's system"),
     REFUSED: _l("Tried to open the record and was refused"),
+    "message-read": _l("Read a conversation with the clinic"),
+    "attachment-downloaded": _l("Downloaded a file sent with a message"),
+    "repeat-viewed": _l("Looked at a repeat prescription request"),
 }
 
 

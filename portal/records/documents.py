@@ -12,13 +12,15 @@ import hashlib
 import re
 import secrets
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app
+from flask import Response, abort, current_app, send_file
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from portal import audit
+from portal.access import acting_as_proxy
 from portal.extensions import db
 from portal.models import Patient, User
 from portal.records.models import Document
@@ -81,25 +83,52 @@ def upload_dir() -> Path:
     return folder
 
 
-def add_document(patient: Patient, user: User, title: str, upload: FileStorage) -> Document:
-    """Store the uploaded file under a random name and its Document row, with an audit line.
+@dataclass(frozen=True)
+class StoredFile:
+    """What is known of a file once stored: the row that describes it is the caller's."""
 
-    The form has checked type and size already; they are checked again here, so that no
-    other caller can store what the form would refuse.
+    filename: str
+    content_type: str
+    size: int
+    stored_name: str
+    sha256: str
+
+    @property
+    def path(self) -> Path:
+        return Path(current_app.config["UPLOAD_DIR"]) / self.stored_name
+
+    def columns(self) -> dict:
+        """The values for a model with the columns every stored file has."""
+        return {"filename": self.filename, "content_type": self.content_type,
+                "size": self.size, "stored_name": self.stored_name, "sha256": self.sha256}
+
+
+def store_upload(upload: FileStorage) -> StoredFile:
+    """Write an accepted upload to the private folder under a random name.
+
+    Type and size are checked again here, whatever the form did, so that no caller can
+    store what a form would refuse. The caller saves its row and, if that fails, removes
+    the file with `StoredFile.path.unlink`.
     """
     content_type, size = file_facts(upload)
     if content_type is None or not 0 < size <= upload_limit():
-        raise ValueError("not an accepted document")
+        raise ValueError("not an accepted file")
     data = upload.stream.read()
     stored_name = secrets.token_hex(16)
     path = upload_dir() / stored_name
-    with open(path, "xb") as out:  # "x": never overwrite another document
+    with open(path, "xb") as out:  # "x": never overwrite another file
         out.write(data)
     path.chmod(0o600)
-    document = Document(patient_id=patient.id, title=title.strip(),
-                        filename=safe_filename(upload.filename, ACCEPTED[content_type][1]),
-                        content_type=content_type, size=len(data), stored_name=stored_name,
-                        sha256=hashlib.sha256(data).hexdigest(), uploaded_by_id=user.id)
+    return StoredFile(filename=safe_filename(upload.filename, ACCEPTED[content_type][1]),
+                      content_type=content_type, size=len(data), stored_name=stored_name,
+                      sha256=hashlib.sha256(data).hexdigest())
+
+
+def add_document(patient: Patient, user: User, title: str, upload: FileStorage) -> Document:
+    """Store the uploaded file under a random name and its Document row, with an audit line."""
+    stored = store_upload(upload)
+    document = Document(patient_id=patient.id, title=title.strip(), uploaded_by_id=user.id,
+                        **stored.columns())
     db.session.add(document)
     try:
         db.session.flush()
@@ -108,7 +137,7 @@ def add_document(patient: Patient, user: User, title: str, upload: FileStorage) 
         db.session.commit()
     except Exception:
         db.session.rollback()
-        path.unlink(missing_ok=True)
+        stored.path.unlink(missing_ok=True)
         raise
     return document
 
@@ -116,7 +145,7 @@ def add_document(patient: Patient, user: User, title: str, upload: FileStorage) 
 def _of(patient: Patient, exclude_confidential: bool):
     """The patient's documents (confidential ones left out when asked)."""
     statement = select(Document).where(Document.patient_id == patient.id)
-    if exclude_confidential:
+    if exclude_confidential or acting_as_proxy(patient):
         statement = statement.where(Document.confidential.is_(False))
     return statement
 
@@ -135,6 +164,24 @@ def find_document(patient: Patient, document_id: int, *,
                              .where(Document.id == document_id))
 
 
-def stored_path(document: Document) -> Path:
-    """Where the document's file is kept."""
+def stored_path(document) -> Path:
+    """Where a stored file (a Document, an attachment: anything with `stored_name`) is kept."""
     return Path(current_app.config["UPLOAD_DIR"]) / document.stored_name
+
+
+def download(stored) -> Response:
+    """A stored file as a download that runs and loads nothing, even when opened directly.
+
+    `stored` is any row with stored_name, content_type and filename. A missing file is a
+    404 (and a line in the log), never a 500.
+    """
+    path = stored_path(stored)
+    if not path.is_file():
+        current_app.logger.error("%s %s: its file is missing", type(stored).__name__, stored.id)
+        abort(404)
+    response = send_file(path, mimetype=stored.content_type, as_attachment=True,
+                         download_name=stored.filename, max_age=0, etag=False)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response

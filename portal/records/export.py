@@ -68,7 +68,7 @@ class Period:
 
 def _shared(patient: Patient, period: Period, exclude_confidential: bool) -> list[ColumnElement]:
     """The conditions every download applies: whose, released, not in error, in the period."""
-    conditions = [RecordItem.patient_id == patient.id, not_in_error(),
+    conditions = [RecordItem.patient_id == patient.id, not_in_error(patient),
                   or_(RecordItem.kind.not_in(RESULT_KINDS), RecordItem.released_at.is_not(None))]
     start, end = period.bounds(ZoneInfo(current_clinic().timezone))
     if start is not None:

@@ -93,7 +93,19 @@ class RecordItem(db.Model):
     )
 
 
-class Document(db.Model):
+class StoredFileColumns:
+    """The columns of every uploaded file the portal keeps (see records/documents.py)."""
+
+    #: The name offered on download: cleaned, with the extension the content showed.
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column()
+    #: Name of the file inside the uploads folder (random, never the uploaded name).
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+
+
+class Document(StoredFileColumns, db.Model):
     """A file staff uploaded to a patient's record (a letter, a scan); stored outside static/."""
 
     __tablename__ = "documents"
@@ -101,12 +113,6 @@ class Document(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
-    filename: Mapped[str] = mapped_column(String(200))
-    content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int] = mapped_column()
-    #: Name of the file inside the uploads folder (random, never the uploaded name).
-    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
-    sha256: Mapped[str] = mapped_column(String(64))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     confidential: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -8,12 +8,14 @@ page keep to the same family of addresses through `record_url`.
 
 from functools import wraps
 
-from flask import abort, redirect, request, url_for
+from flask import abort, redirect, request, session, url_for
 from flask_login import current_user, login_required
 
 from portal import audit
-from portal.access import Permission, patient_for, patient_required, refuse
+from portal.access import (ACTING_FOR_KEY, Permission, acting_patient_id, acts_for, may, patient_for,
+                           patient_required, refuse)
 from portal.clinic import current_clinic
+from portal.dashboard import PANELS
 from portal.records import bp, services, services_results
 from portal.records.charts import history_chart
 from portal.rendering import render, wants_fragment
@@ -76,7 +78,7 @@ def _page_number() -> int:
 @patient_required
 def dashboard():
     """The patient's start page: whose record this is, new results, where to go next."""
-    patient = patient_for(Permission.VIEW_RECORD)
+    patient = patient_for(_home_permission())
     return _viewed(_dashboard(patient), patient, "dashboard")
 
 
@@ -92,11 +94,41 @@ def new_results():
     return _viewed(_dashboard(patient), patient, "new-results")
 
 
+def _home_permission() -> Permission:
+    """What the home page needs: the record, or for someone acting for a patient without
+    the records permission, any permission their grant holds (so they still get a home)."""
+    if current_user.is_staff:
+        return Permission.VIEW_RECORD
+    # Read the choice without forgetting it: `patient_for` must still refuse a bad one.
+    acting = session.get(ACTING_FOR_KEY) or current_user.patient_id
+    if acting == current_user.patient_id and acting is not None:
+        return Permission.VIEW_RECORD
+    acting = acting if acting is not None else acting_patient_id(current_user)
+    for link in acts_for(current_user):
+        if link.patient_id == acting and Permission.VIEW_RECORD not in link.permissions:
+            return Permission(sorted(link.permissions)[0]) if link.permissions else \
+                Permission.VIEW_RECORD
+    return Permission.VIEW_RECORD
+
+
+def _panels(patient):
+    """The areas' home-page panels this user may see for `patient`."""
+    clinic = current_clinic()
+    return [(p.template, p.load(patient)) for p in PANELS if clinic.feature_on(p.feature)
+            and may(current_user, _PANEL_PERMISSION.get(p.feature, Permission.VIEW_RECORD),
+                    patient)]
+
+
+_PANEL_PERMISSION = {p.value: p for p in Permission}
+
+
 def _dashboard(patient):
-    shows_records = current_clinic().feature_on("records")
+    shows_records = (current_clinic().feature_on("records")
+                     and may(current_user, Permission.VIEW_RECORD, patient))
     latest, count = services.new_results(patient) if shows_records else ([], 0)
     return render("records/dashboard.html", "new_results", patient=patient,
-                  shows_records=shows_records, latest=latest, new_count=count)
+                  shows_records=shows_records, latest=latest, new_count=count,
+                  panels=[] if wants_fragment() else _panels(patient))
 
 
 @bp.get("/record")

@@ -4,7 +4,7 @@ Patients see their own at `/record/documents`; staff who may read the record see
 same at `/staff/patients/<id>/record/documents`.
 """
 
-from flask import abort, current_app, request, send_file
+from flask import request
 from flask_login import current_user
 
 from portal import audit
@@ -38,16 +38,7 @@ def document(document_id: int, patient_id=None):
     found = files.find_document(patient, document_id)
     if found is None:
         refuse(Permission.VIEW_RECORD, patient, target=f"document:{document_id}")
-    path = files.stored_path(found)
-    if not path.is_file():
-        current_app.logger.error("document %s: its file is missing", found.id)
-        abort(404)
-    response = send_file(path, mimetype=found.content_type, as_attachment=True,
-                         download_name=found.filename, max_age=0, etag=False)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "no-store"
-    # Even opened directly, the file runs nothing and loads nothing.
-    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response = files.download(found)
     audit.record("document-downloaded", patient=patient, target=f"document:{found.id}",
                  commit=True)
     return response

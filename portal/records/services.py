@@ -15,6 +15,7 @@ from flask_babel import ngettext
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.sql import ColumnElement, Select
 
+from portal.access import acting_as_proxy
 from portal.extensions import db
 from portal.i18n import fmt_number
 from portal.models import Patient
@@ -75,15 +76,19 @@ def paginate(statement: Select, page: int, per_page: int) -> Page:
     return Page(list(rows), page, per_page, total)
 
 
-def not_in_error() -> ColumnElement:
-    """Items the clinic marked as entered in error never show."""
-    return or_(RecordItem.status.is_(None), RecordItem.status != "entered-in-error")
+def not_in_error(patient: Patient | None = None) -> ColumnElement:
+    """Items the clinic marked as entered in error never show; nor, to someone acting for
+    `patient` (a parent, a carer), items staff marked confidential."""
+    shown = or_(RecordItem.status.is_(None), RecordItem.status != "entered-in-error")
+    if patient is not None and acting_as_proxy(patient):
+        return and_(shown, RecordItem.confidential.is_(False))
+    return shown
 
 
 def items_of(patient: Patient, kind: str) -> Select:
     """The patient's items of `kind` that may show (results: released ones)."""
     statement = select(RecordItem).where(RecordItem.patient_id == patient.id,
-                                         RecordItem.kind == kind, not_in_error())
+                                         RecordItem.kind == kind, not_in_error(patient))
     if kind == "observation":
         statement = statement.where(is_result())
     return statement
@@ -139,7 +144,7 @@ def overview(patient: Patient) -> Overview:
     rows = db.session.execute(
         select(RecordItem.kind, func.count(), func.sum(unseen))
         .where(RecordItem.patient_id == patient.id, RecordItem.kind.in_(LISTED_KINDS),
-               not_in_error(), shown)
+               not_in_error(patient), shown)
         .group_by(RecordItem.kind))
     result = Overview(counts=dict.fromkeys(LISTED_KINDS, 0))
     for kind, count, new in rows:
@@ -153,7 +158,7 @@ def new_results(patient: Patient, limit: int = 5) -> tuple[list[RecordItem], int
     """The newest results the patient has not opened yet (at most `limit`), and how many."""
     rows = db.session.execute(
         select(RecordItem, func.count().over())
-        .where(RecordItem.patient_id == patient.id, is_result(), not_in_error(),
+        .where(RecordItem.patient_id == patient.id, is_result(), not_in_error(patient),
                RecordItem.seen_at.is_(None))
         # Of results taken together, those outside the usual range first.
         .order_by(RecordItem.start_at.desc().nulls_last(), RecordItem.flag.is_(None),

@@ -48,7 +48,7 @@ class DateGroup:
 
 
 def _patient_results(patient: Patient):
-    return and_(RecordItem.patient_id == patient.id, is_result(), not_in_error())
+    return and_(RecordItem.patient_id == patient.id, is_result(), not_in_error(patient))
 
 
 def results_page(patient: Patient, page: int, per_page: int = GROUPS_PER_PAGE) -> Page:
@@ -82,7 +82,7 @@ def results_page(patient: Patient, page: int, per_page: int = GROUPS_PER_PAGE) -
     if refs:
         for report in db.session.scalars(
                 select(RecordItem).where(RecordItem.patient_id == patient.id,
-                                         RecordItem.kind == "report",
+                                         RecordItem.kind == "report", not_in_error(patient),
                                          RecordItem.fhir_id.in_(refs))):
             found[(report.fhir_id, None)].report = report
     return Page(_by_day(list(found.values())), page, per_page, total)
@@ -125,7 +125,7 @@ def report_of(patient: Patient, item: RecordItem) -> RecordItem | None:
         return None
     return db.session.scalar(select(RecordItem).where(
         RecordItem.patient_id == patient.id, RecordItem.kind == "report",
-        RecordItem.fhir_id == item.report_ref))
+        not_in_error(patient), RecordItem.fhir_id == item.report_ref))
 
 
 @dataclass
@@ -140,7 +140,7 @@ def visit_items(patient: Patient, visit: RecordItem,
                 limit: int = VISIT_ITEMS_LIMIT) -> VisitItems:
     """Diagnoses, procedures, medicines and results of one visit, in one query."""
     shown = and_(RecordItem.patient_id == patient.id, RecordItem.encounter_ref == visit.fhir_id,
-                 RecordItem.kind.in_(VISIT_KINDS), not_in_error(),
+                 RecordItem.kind.in_(VISIT_KINDS), not_in_error(patient),
                  or_(RecordItem.kind != "observation", is_result()))
     ranked = select(
         RecordItem.id,

@@ -3,11 +3,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
 
-from portal.forms import PortalForm
-from portal.i18n import fmt_number
-from portal.records.documents import file_facts, upload_limit
+from portal.forms import PortalForm, accepted_file
 
 NOTE_LENGTH = 2000
 
@@ -38,13 +36,4 @@ class DocumentForm(PortalForm):
 
     def validate_file(self, field):
         """The type is what the file's content shows, whatever its name or the browser say."""
-        content_type, size = file_facts(field.data)
-        if size == 0:
-            raise ValidationError(_l("The file is empty. Choose another file."))
-        limit = upload_limit()
-        if size > limit:
-            raise ValidationError(_l("The file is larger than %(size)s MB. Choose a smaller "
-                                     "file.", size=fmt_number(limit / (1024 * 1024), 1)))
-        if content_type is None:
-            raise ValidationError(_l("This file is not a PDF, JPEG or PNG, whatever its name "
-                                     "says. Only those kinds of file can be added."))
+        accepted_file(self, field)

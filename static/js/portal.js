@@ -33,10 +33,19 @@
     restartIdleTimer();
   });
 
-  document.addEventListener("htmx:afterRequest", restartIdleTimer);
+  // Requests the page makes by itself (the unread count) are not the person using it.
+  function isBackground(detail) {
+    return !!(detail && detail.elt && detail.elt.hasAttribute &&
+              detail.elt.hasAttribute("data-background"));
+  }
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (!isBackground(event.detail)) { restartIdleTimer(); }
+  });
 
   document.addEventListener("htmx:afterSettle", function (event) {
     var detail = event.detail || {};
+    if (isBackground(detail)) { return; }
     if (detail.boosted) {
       var main = document.getElementById("main");
       if (main) { focusFirst(main); }

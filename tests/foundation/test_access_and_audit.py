@@ -26,7 +26,7 @@ def test_a_patient_may_see_only_their_own_record(db, clinic):
                    Permission.ADD_DOCUMENTS}),
     ("front_desk", {Permission.MESSAGES, Permission.APPOINTMENTS, Permission.MANAGE_ACCOUNT,
                     Permission.ADD_DOCUMENTS}),
-    ("billing", {Permission.BILLING, Permission.MANAGE_ACCOUNT}),
+    ("billing", {Permission.BILLING, Permission.MESSAGES, Permission.MANAGE_ACCOUNT}),
 ])
 def test_staff_roles_have_exactly_their_permissions(db, clinic, role, allowed):
     staff = make_user(role=role)

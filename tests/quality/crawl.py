@@ -18,6 +18,7 @@ from portal import demo
 from portal.auth.tokens import make_token
 from portal.extensions import db
 from portal.models import Patient, User
+from portal.types import utcnow
 from tests.conftest import count_queries, post_form, totp_now
 from tests.quality.markup import gzipped_size, page_problems
 
@@ -91,6 +92,166 @@ def _document(visit: Visit) -> int:
     return document.id
 
 
+def _thread(visit: Visit) -> int:
+    """The visit's patient's first conversation with the clinic (0, a 404, if none)."""
+    from portal.messages.models import Thread
+
+    return db.session.scalar(select(Thread.id).where(Thread.patient_id == visit.patient.id)
+                             .order_by(Thread.id).limit(1)) or 0
+
+
+def _attachment(visit: Visit) -> int:
+    """A file in the patient's first conversation; a small PDF is sent with a message when
+    there is none."""
+    from portal.messages.models import Attachment, Message
+
+    thread_id = _thread(visit)
+    found = db.session.scalar(select(Attachment.id).join(Message)
+                              .where(Message.thread_id == thread_id).limit(1))
+    if found or not thread_id:
+        return found or 0
+    content, name = b"%PDF-1.4\n%%EOF\n", f"crawl-attachment-{thread_id}"
+    _private_file(name, content)
+    message = Message(thread_id=thread_id, body="A file", author_id=_account(visit).id
+                      if visit.user is None or not visit.user.is_staff else visit.user.id)
+    message.attachments.append(Attachment(filename="scan.pdf", content_type="application/pdf",
+                                          size=len(content), stored_name=name, sha256="0" * 64))
+    db.session.add(message)
+    db.session.commit()
+    return message.attachments[0].id
+
+
+def _private_file(name: str, content: bytes) -> None:
+    from pathlib import Path
+
+    from flask import current_app
+
+    folder = Path(current_app.config["UPLOAD_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(content)
+
+
+def _current_medicine(visit: Visit) -> int:
+    """A medicine the patient may ask a repeat of (0 if none)."""
+    from portal.messages.prescriptions import REPEATABLE
+    from portal.records.models import RecordItem
+    from portal.records.services import items_of
+
+    return db.session.scalar(items_of(visit.patient, "medication")
+                             .where(RecordItem.status.in_(REPEATABLE))
+                             .with_only_columns(RecordItem.id).order_by(RecordItem.id)
+                             .limit(1)) or 0
+
+
+def _repeat_request(visit: Visit) -> int:
+    from portal.messages.models import RepeatRequest
+
+    return db.session.scalar(select(RepeatRequest.id)
+                             .where(RepeatRequest.patient_id == visit.patient.id)
+                             .order_by(RepeatRequest.id).limit(1)) or 0
+
+
+def _team(visit: Visit) -> int:
+    from portal.messages.models import Team
+
+    return db.session.scalar(select(Team.id).order_by(Team.id).limit(1)) or 0
+
+
+def _billing_item(visit: Visit, kind: str) -> int:
+    """The first statement or payment of the visit's patient; a paid statement is posted
+    (with a desk payment) when there is none, so the receipt and return pages are real."""
+    from portal.billing.ledger import LineInput, post_statement, record_desk_payment
+    from portal.billing.models import Payment, Statement
+
+    model = Statement if kind == "statement" else Payment
+    found = db.session.scalar(select(model.id).where(model.patient_id == visit.patient.id)
+                              .order_by(model.id).limit(1))
+    if found:
+        return found
+    from datetime import date
+    from decimal import Decimal
+
+    clerk = db.session.scalar(select(User).where(User.role.in_(("billing", "admin")))
+                              .order_by(User.id).limit(1))
+    statement = post_statement(visit.patient, [LineInput(date.today(), "Consultation",
+                                                         Decimal("40.00"))], actor=clerk)
+    payment = record_desk_payment(visit.patient, Decimal("40.00"), "cash", clerk,
+                                  statement_id=statement.id) if clerk else None
+    return statement.id if kind == "statement" else (payment.id if payment else 0)
+
+
+def _coverage_card(visit: Visit) -> int:
+    """The visit's patient's insurance cover with a card photo, added when there is none."""
+    import hashlib
+    from datetime import date
+    from pathlib import Path
+
+    from flask import current_app
+
+    from portal.billing.models import Coverage
+
+    found = db.session.scalar(select(Coverage.id).where(
+        Coverage.patient_id == visit.patient.id, Coverage.stored_name.is_not(None))
+        .order_by(Coverage.id).limit(1))
+    if found:
+        return found
+    content, name = b"\x89PNG\r\n\x1a\n" + b"0" * 16, f"crawl-card-{visit.patient.id}"
+    folder = Path(current_app.config["UPLOAD_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(content)
+    coverage = Coverage(patient_id=visit.patient.id, insurer="Crawl Insurance",
+                        member_number="C-1", holder_name=visit.patient.full_name,
+                        valid_from=date(2026, 1, 1), filename="card.png",
+                        content_type="image/png", size=len(content), stored_name=name,
+                        sha256=hashlib.sha256(content).hexdigest(), needs_review=False)
+    db.session.add(coverage)
+    db.session.commit()
+    return coverage.id
+
+
+def _appointment(visit: Visit) -> int:
+    """The visit's patient's next booked appointment, else their latest one (0 if none)."""
+    from portal.appointments.models import Appointment
+
+    found = db.session.scalar(select(Appointment.id).where(
+        Appointment.patient_id == visit.patient.id, Appointment.status == "booked",
+        Appointment.starts_at > utcnow()).order_by(Appointment.starts_at).limit(1))
+    return found or db.session.scalar(select(Appointment.id).where(
+        Appointment.patient_id == visit.patient.id).order_by(Appointment.id.desc()).limit(1)) or 0
+
+
+def _free_slot(visit: Visit) -> int:
+    """The first free slot open for any online type (0, a "just taken" page, if none)."""
+    from portal.appointments.models import Appointment, Slot
+
+    return db.session.scalar(select(Slot.id).where(
+        Slot.starts_at > utcnow(), Slot.appointment_type_id.is_(None),
+        ~select(Appointment.id).where(Appointment.slot_id == Slot.id,
+                                      Appointment.status == "booked").exists())
+        .order_by(Slot.starts_at).limit(1)) or 0
+
+
+def _appointment_type(visit: Visit) -> int:
+    from portal.appointments.models import AppointmentType
+
+    return db.session.scalar(select(AppointmentType.id).order_by(AppointmentType.id)
+                             .limit(1)) or 0
+
+
+def _form_item(visit: Visit, kind: str) -> int:
+    """The patient's first form ("response"), or a form and its first question."""
+    from portal.questionnaires.models import FormResponse, Question, Questionnaire
+
+    if kind == "response":
+        return db.session.scalar(select(FormResponse.id).where(
+            FormResponse.patient_id == visit.patient.id).order_by(FormResponse.id).limit(1)) or 0
+    # A draft first: its pages show every field (a form in use locks some of them).
+    column = Question.questionnaire_id if kind == "questionnaire" else Question.id
+    return db.session.scalar(select(column).join(Question.questionnaire).order_by(
+        Questionnaire.status != "draft", Question.questionnaire_id, Question.position)
+        .limit(1)) or 0
+
+
 #: URL parameter -> how to fill it from the demo data for a visit. The key is the
 #: parameter's name, or "endpoint:name" when one route needs its own value.
 #: Add one here when a new route takes a parameter; the route gate says when.
@@ -104,9 +265,30 @@ PARAMETER_PROVIDERS: dict[str, Callable[[Visit], object]] = {
     "records.visit:item_id": lambda visit: _record_item(visit, "encounter"),
     # /record/documents/<document_id> (and staff's): the patient's own document.
     "document_id": _document,
+    # Appointments: the patient's next appointment, a free slot, the first type.
+    "appointment_id": _appointment,
+    "slot_id": _free_slot,
+    "type_id": _appointment_type,
+    # /billing/statements/<id>, /billing/payments/<id>[/return], staff's refund: the
+    # patient's own statement and payment (a paid one is made when there is none).
+    "statement_id": lambda visit: _billing_item(visit, "statement"),
+    "payment_id": lambda visit: _billing_item(visit, "payment"),
+    # /billing/insurance/<id>/card (and staff's): the patient's cover with a card photo.
+    "coverage_id": _coverage_card,
+    # Messages: the patient's first conversation and a file in it; staff see it in the
+    # inbox of their team (others get the 404 a thread of another team gives).
+    "thread_id": _thread,
+    "attachment_id": _attachment,
+    "messages.request_repeat:item_id": _current_medicine,
+    "request_id": _repeat_request,
+    "team_id": _team,
     # Links from e-mails, made for the account whose pages are visited.
     "auth.verify_email:token": lambda visit: make_token(_account(visit), "verify"),
     "auth.reset_password:token": lambda visit: make_token(_account(visit), "reset"),
+    # Forms: the visit's patient's first form, and the first form with its first question.
+    "response_id": lambda visit: _form_item(visit, "response"),
+    "questionnaire_id": lambda visit: _form_item(visit, "questionnaire"),
+    "question_id": lambda visit: _form_item(visit, "question"),
 }
 
 
@@ -225,7 +407,7 @@ def fetch(client, rule: Rule, url: str, lang: str, max_hops: int = 5) -> PageRes
         if hop == 0:
             result.status, result.queries = response.status_code, queries()
         result.final_url, result.final_status = target, response.status_code
-        if response.status_code >= 500:
+        if response.status_code >= 500 or response.status_code < 200:
             result.problems.append(f"{target}: {response.status}")
         redirect = response.status_code in (301, 302, 303, 307, 308)
         if response.mimetype == "text/html" and not redirect:  # a redirect's body is unseen
