@@ -33,8 +33,10 @@ def _send(appointment: Appointment, template: str) -> bool:
     email, locale = _recipient(appointment.patient)
     if not email:
         return False
-    send_mail(email, template, locale, appointment=appointment, slot=appointment.slot,
-              type_names=appointment.appointment_type.names,
+    slot = appointment.slot
+    send_mail(email, template, locale, patient=appointment.patient, when=appointment.starts_at,
+              type_names=appointment.appointment_type.names, practitioner=slot.practitioner.name,
+              place=slot.location.name, address=slot.location.address,
               link=portal_url("appointments.detail", appointment_id=appointment.id))
     return True
 
