@@ -21,6 +21,12 @@ def may_view_record(patient) -> bool:
     return may(current_user, Permission.VIEW_RECORD, patient)
 
 
+@bp.app_template_global()
+def may_for(permission: str, patient) -> bool:
+    """Whether the signed-in user may do `permission` (e.g. "appointments") for `patient`."""
+    return may(current_user, Permission(permission), patient)
+
+
 def _back_url(patient) -> str:
     """Where a member of staff goes back to: the documents if they may read them."""
     if may_view_record(patient):

@@ -222,3 +222,19 @@ def test_a_patient_with_an_account_gets_no_invitation(client, db, front_desk):
     response = _invite(client, user.patient, by_letter=True)
     assert response.status_code == 409
     assert "already has an account" in response.get_data(as_text=True)
+
+
+def test_the_patient_page_links_to_what_the_role_may_open(app, client, clinic):
+    from tests.conftest import login_as
+    patient = make_patient()
+    appointments = f'href="/staff/patients/{patient.id}/appointments"'
+    forms = f'href="/staff/patients/{patient.id}/forms"'
+    login_as(client, make_user(role="front_desk"))
+    page = client.get(_page(patient)).get_data(as_text=True)
+    assert appointments in page and forms not in page
+    assert client.get(f"/staff/patients/{patient.id}/appointments").status_code == 200
+    client = app.test_client()
+    login_as(client, make_user(role="admin", username="boss"))
+    page = client.get(_page(patient)).get_data(as_text=True)
+    assert appointments in page and forms in page
+    assert client.get(f"/staff/patients/{patient.id}/forms").status_code == 200
