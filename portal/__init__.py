@@ -18,7 +18,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(config))
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
 
-    from portal import assets, cli, errors, i18n, security, templating
+    from portal import assets, cli, errors, i18n, logs, security, templating
     from portal.extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -36,6 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.user_loader(sessions.load_user)
     login_manager.unauthorized_handler(auth_routes.unauthorized)
 
+    logs.init_app(app)
     security.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)
@@ -52,14 +53,15 @@ def _register_blueprints(app: Flask) -> None:
     from portal.auth import bp as auth_bp
     from portal.billing import bp as billing_bp
     from portal.family import bp as family_bp
+    from portal.health import bp as health_bp
     from portal.help import bp as help_bp
     from portal.messages import bp as messages_bp
     from portal.questionnaires import bp as questionnaires_bp
     from portal.records import bp as records_bp
     from portal.staff import bp as staff_bp
 
-    for blueprint in (help_bp, auth_bp, records_bp, account_bp, staff_bp, messages_bp,
-                      appointments_bp, billing_bp, questionnaires_bp, family_bp):
+    for blueprint in (health_bp, help_bp, auth_bp, records_bp, account_bp, staff_bp,
+                      messages_bp, appointments_bp, billing_bp, questionnaires_bp, family_bp):
         app.register_blueprint(blueprint)
 
 

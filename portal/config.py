@@ -22,6 +22,17 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _engine_options(config: dict) -> dict:
+    """Database connection options: SQL parameters (names, notes) never appear in logs."""
+    options: dict = {"hide_parameters": True}
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options["connect_args"] = {"timeout": 15}
+    else:
+        # A connection left over from before a database restart is replaced, not used.
+        options["pool_pre_ping"] = True
+    return options
+
+
 class ConfigError(RuntimeError):
     """Raised when the settings are unsafe to start with."""
 
@@ -62,8 +73,15 @@ def load_config(overrides: dict | None = None) -> dict:
                                "application/fhir+json"],
         "COMPRESS_ALGORITHM": ["br", "gzip"],
         "COMPRESS_MIN_SIZE": 500,
+        # memory:// counts in each worker alone; several workers share counts through Redis.
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
+        # Keeps this portal's counters apart from anything else in the same Redis.
+        "RATELIMIT_KEY_PREFIX": _env("RATELIMIT_KEY_PREFIX", "portal"),
+        # Redis down: count in each worker's memory meanwhile rather than refuse sign-ins.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Proxies in front (nginx: 1) whose X-Forwarded-For/-Proto are believed; 0 for none.
+        "PROXY_COUNT": _env_int("PROXY_COUNT", 0),
         # Sign-in attempts one client address may make (Flask-Limiter syntax).
         "SIGN_IN_RATE_LIMIT": _env("SIGN_IN_RATE_LIMIT", "30 per 10 minutes"),
         # Activation attempts (code, date of birth, name) one client address may make.
@@ -83,8 +101,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "WEBHOOK_RATE_LIMIT": _env("WEBHOOK_RATE_LIMIT", "300 per minute"),
     }
     config.update(overrides)
-    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 15}})
+    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(config))
     if not config["SECRET_KEY"]:
         if development or testing:
             config["SECRET_KEY"] = "dev-only-not-secret"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, Response, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended cost
 
@@ -65,7 +66,12 @@ def use_fast_hashing() -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Attach the security headers to every response."""
+    """Attach the security headers to every response; believe only the proxies configured."""
     if app.testing and app.config.get("FAST_PASSWORD_HASHING"):
         use_fast_hashing()
     app.after_request(set_security_headers)
+    proxies = app.config.get("PROXY_COUNT") or 0
+    if proxies:
+        # Behind nginx every request comes from 127.0.0.1: rate limits, sessions and the
+        # audit trail need the client's own address, which only the proxy knows.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import session
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal import audit
@@ -78,7 +78,8 @@ def check_code(code: str, birth_date: date, family_name: str) -> CodeCheck:
         return CodeCheck()
     patient = invitation.patient
     if patient.birth_date != birth_date or not same_name(family_name, patient.family_name):
-        invitation.failed_attempts = (invitation.failed_attempts or 0) + 1
+        # Counted by the database, so simultaneous tries on several workers all count.
+        invitation.failed_attempts = func.coalesce(Invitation.failed_attempts, 0) + 1
         audit.record("activation", patient=patient, outcome="failure",
                      target=f"invitation:{invitation.id}")
         db.session.commit()

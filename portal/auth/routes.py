@@ -101,7 +101,7 @@ OPEN_DURING_STEPS = {"auth.sign_out", "auth.keep_alive", "auth.choose_password",
 @bp.before_app_request
 def enforce_required_step():
     """Send a signed-in user with a required step to it, whatever page they asked for."""
-    if request.endpoint is None or request.endpoint.startswith("help."):
+    if request.endpoint is None or request.endpoint.startswith(("help.", "health.")):
         return None
     if not current_user.is_authenticated:
         return None

@@ -96,7 +96,10 @@ def check_password(identifier: str, password: str) -> PasswordCheck:
 def _count_failure(user: User, now: datetime) -> bool:
     """Count a wrong password; at the threshold lock the account and tell its owner."""
     config = current_app.config
-    user.failed_sign_ins = (user.failed_sign_ins or 0) + 1
+    # Counted in the database itself, so that wrong passwords sent to several workers at
+    # once all count (a value read, increased and written back would lose some).
+    user.failed_sign_ins = func.coalesce(User.failed_sign_ins, 0) + 1
+    db.session.flush()
     if user.failed_sign_ins < config["LOCKOUT_THRESHOLD"]:
         db.session.commit()
         return False

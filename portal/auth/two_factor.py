@@ -133,12 +133,21 @@ def use_recovery_code(user: User, code: str) -> bool:
     for stored in db.session.scalars(select(RecoveryCode).where(
             RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))):
         if verify_password(stored.code_hash, cleaned):
-            stored.used_at = utcnow()
+            if not _mark_used(RecoveryCode, stored.id):
+                return False  # a simultaneous request used it first
             audit.record("recovery-code-used", patient=user.patient_id, actor=user,
                          target=None)
             db.session.commit()
             return True
     return False
+
+
+def _mark_used(model, row_id: int) -> bool:
+    """Mark a one-time code used in one statement; False when another request already did."""
+    return db.session.execute(
+        update(model).where(model.id == row_id, model.used_at.is_(None))
+        .values(used_at=utcnow())
+    ).rowcount == 1
 
 
 def remaining_recovery_codes(user: User) -> int:
@@ -167,11 +176,19 @@ def check_email_code(user: User, code: str) -> bool:
         .order_by(EmailCode.id.desc()).limit(1))
     if record is None or record.expires_at <= utcnow() or record.attempts >= EMAIL_CODE_TRIES:
         return False
+    # Take one of the tries in the database before checking, so that guesses sent to
+    # several workers at once cannot together go past the limit.
+    tried = db.session.execute(
+        update(EmailCode).where(EmailCode.id == record.id, EmailCode.used_at.is_(None),
+                                EmailCode.attempts < EMAIL_CODE_TRIES)
+        .values(attempts=EmailCode.attempts + 1)
+    ).rowcount
+    db.session.commit()
+    if not tried:
+        return False
     cleaned = "".join(ch for ch in code if ch.isdigit())
     if verify_password(record.code_hash, cleaned):
-        record.used_at = utcnow()
+        used = _mark_used(EmailCode, record.id)
         db.session.commit()
-        return True
-    record.attempts += 1
-    db.session.commit()
+        return used
     return False
