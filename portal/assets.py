@@ -45,6 +45,17 @@ def asset_url(name: str) -> str | None:
     return PREFIX + hashed if hashed else None
 
 
+def _security_headers(headers, path: str, url: str) -> None:
+    """The headers every page carries, on static files too: WhiteNoise answers before Flask,
+    so the app's own after-request hook never sees these responses."""
+    from portal.security import CSP
+
+    headers["Content-Security-Policy"] = CSP
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "same-origin"
+    headers["X-Frame-Options"] = "DENY"
+
+
 def init_app(app: Flask) -> None:
     """Serve /static/ through WhiteNoise and expose `asset_url` to templates."""
     manifest = build_manifest()
@@ -54,6 +65,7 @@ def init_app(app: Flask) -> None:
         app.wsgi_app,
         immutable_file_test=lambda path, url: bool(_HASHED.search(url)),
         max_age=3600,
+        add_headers_function=_security_headers,
     )
     for plain, hashed in manifest.items():
         static.add_file_to_dictionary(PREFIX + hashed, str(STATIC_ROOT / plain))

@@ -183,5 +183,7 @@ def calendar(appointment_id: int):
     response = Response(notify.calendar_file(appointment), mimetype="text/calendar")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="appointment-{appointment.id}.ics"')
+    # Like every download of the record: says who sees whom and when; never cached.
+    response.headers["Cache-Control"] = "no-store"
     return viewed(response, patient, "appointment-calendar-downloaded",
                   f"appointment:{appointment_id}")
