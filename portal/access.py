@@ -44,18 +44,27 @@ STAFF_PERMISSIONS: dict[str, frozenset[Permission]] = {
 ACTING_FOR_KEY = "acting_for"
 
 
-def may(user: User, permission: Permission, patient: Patient) -> bool:
-    """Whether `user` may do `permission` to `patient`'s record."""
-    if not user.is_authenticated or not user.is_active:
-        return False
+def may(user: User, permission: Permission, patient: Patient | int | None) -> bool:
+    """Whether `user` may do `permission` to the record of `patient` (a Patient or its id)."""
+    return permission in permissions_for(user, patient)
+
+
+def permissions_for(user: User, patient: Patient | int | None) -> frozenset[Permission]:
+    """Everything `user` may do to `patient`'s record: all of it for their own record, their
+    role's for staff, what a grant allows today for someone acting for the patient."""
+    if not user.is_authenticated or not user.is_active or patient is None:
+        return frozenset()
     if user.is_staff:
-        return permission in STAFF_PERMISSIONS.get(user.role, frozenset())
-    if user.patient_id is not None and user.patient_id == patient.id:
-        return True
-    if permission == Permission.ADD_DOCUMENTS:
-        return False
-    return any(link.patient_id == patient.id and permission in link.permissions
-               for link in acts_for(user))
+        return STAFF_PERMISSIONS.get(user.role, frozenset())
+    patient_id = patient.id if isinstance(patient, Patient) else patient
+    if user.patient_id is not None and user.patient_id == patient_id:
+        return frozenset(Permission)
+    for link in acts_for(user):
+        if link.patient_id == patient_id:
+            # Adding documents is for staff, whatever a grant says.
+            return frozenset(p for p in Permission
+                             if p in link.permissions and p != Permission.ADD_DOCUMENTS)
+    return frozenset()
 
 
 def acts_for(user: User) -> list:
@@ -80,7 +89,27 @@ def acting_patient_id(user: User) -> int | None:
     if user.patient_id is not None:
         return user.patient_id
     links = acts_for(user)
-    return links[0].patient_id if links else None
+    if not links:
+        return None
+    # Kept as the choice: should the grant end during the session, refusals name this patient.
+    session[ACTING_FOR_KEY] = links[0].patient_id
+    return links[0].patient_id
+
+
+def forget_ended_choice(user: User) -> bool:
+    """Drop the choice of whom to act for once no grant allows it any more (revoked,
+    expired, ended by an age rule), with the refusal on record; True when dropped.
+
+    Only the home page does this: every other page keeps refusing the choice with 404.
+    """
+    chosen = session.get(ACTING_FOR_KEY)
+    if chosen is None or chosen == user.patient_id or permissions_for(user, chosen):
+        return False
+    known = db.session.get(Patient, chosen) is not None
+    audit.record(f"denied:{Permission.VIEW_RECORD}", patient=chosen if known else None,
+                 outcome="denied", target="home: access ended", commit=True)
+    session.pop(ACTING_FOR_KEY)
+    return True
 
 
 def acting_as_proxy(patient: Patient | int) -> bool:

@@ -15,6 +15,7 @@ from portal.auth.models import Invitation
 from portal.clinic_setup import save_clinic
 from portal.demo_records import load_demo_records
 from portal.extensions import db
+from portal.family import demo as family_demo
 from portal.models import Patient, User
 from portal.security import hash_password
 from portal.types import utcnow
@@ -110,7 +111,7 @@ def _email(given: str, family: str) -> str:
 
 
 def _load_area_demos(patients: dict[str, Patient]) -> None:
-    """Each area's own demo data (messages, appointments, billing)."""
+    """Each area's own demo data (messages, appointments, forms, billing, family)."""
     from portal.appointments import demo as appointments
     from portal.billing import demo as billing
     from portal.messages import demo as messages
@@ -118,7 +119,7 @@ def _load_area_demos(patients: dict[str, Patient]) -> None:
 
     staff = {user.username: user for user in db.session.scalars(
         select(User).where(User.username.in_([s[0] for s in STAFF])))}
-    for area in (messages, appointments, questionnaires, billing):
+    for area in (messages, appointments, questionnaires, billing, family_demo):
         area.load(patients, staff)
     db.session.commit()
 
@@ -162,5 +163,6 @@ def load_demo() -> dict:
         "totp_secret": DEMO_TOTP_SECRET,
         "staff": [(username, role) for username, _, role, _ in STAFF],
         "patients": [(ACCOUNTS[number], number) for number in ACCOUNTS],
+        "proxies": [(family_demo.PARENT[0], family_demo.CHILD)],
         "invitations": [(number, grouped(code)) for number, code in INVITATIONS.items()],
     }

@@ -55,12 +55,29 @@ def menu() -> list[dict]:
         items = PUBLIC_MENU
     clinic = current_clinic()
     role = current_user.role if current_user.is_authenticated else None
+    allowed = _acting_permissions() if items is PATIENT_MENU else None
     return [
         {"url": url_for(endpoint), "label": label, "current": request.endpoint == endpoint,
          "badge": MENU_BADGES.get(endpoint)}
         for endpoint, label, feature, *roles in items
         if (feature is None or clinic.feature_on(feature)) and (not roles or role in roles[0])
+        and (allowed is None or feature not in AREA_PERMISSIONS
+             or AREA_PERMISSIONS[feature] in allowed)
     ]
+
+
+#: The permission a patient-side area needs: someone acting for a patient sees only the
+#: areas their grant allows (the pages themselves ask the gate again).
+AREA_PERMISSIONS = {"records": "records", "messages": "messages",
+                    "appointments": "appointments", "billing": "billing"}
+
+
+def _acting_permissions():
+    """What the signed-in patient user may do for the patient the session acts for."""
+    from portal.access import acting_patient_id, permissions_for
+
+    user = current_user._get_current_object()
+    return permissions_for(user, acting_patient_id(user))
 
 
 #: Menu entries that show a count next to their label: endpoint -> template that renders

@@ -21,24 +21,41 @@ from portal.models import Patient
 from portal.types import utcnow
 
 
-def _recipient(patient: Patient) -> tuple[str | None, str | None]:
-    """Where the patient reads mail, and in which language."""
+def _wants_mail(user) -> bool:
+    return (user.notifications or {}).get("appointments", True)
+
+
+def _recipients(patient: Patient, reminder: bool = False) -> list[tuple]:
+    """(address, language, name to greet, whom it is about) of each person to tell: the
+    patient, and those acting for them with the appointments permission. Reminders go
+    only to those who want appointment e-mails."""
     account = patient.account
     email = (account.email if account and account.email else None) or patient.email
     locale = (account.locale if account else None) or patient.preferred_locale
-    return email, locale
+    found = []
+    if email and not (reminder and account is not None and not _wants_mail(account)):
+        found.append((email, locale, None, None))
+    if current_clinic().feature_on("family"):
+        from portal.family.rules import proxies_with
+
+        for user, _relationship in proxies_with(patient, "appointments"):
+            if user.email and (not reminder or _wants_mail(user)):
+                found.append((user.email, user.locale or patient.preferred_locale,
+                              user.display_name, patient.given_name))
+    return found
 
 
-def _send(appointment: Appointment, template: str) -> bool:
-    email, locale = _recipient(appointment.patient)
-    if not email:
-        return False
+def _send(appointment: Appointment, template: str, reminder: bool = False) -> bool:
+    """Mail everyone to tell about the appointment; whether anyone was mailed."""
     slot = appointment.slot
-    send_mail(email, template, locale, patient=appointment.patient, when=appointment.starts_at,
-              type_names=appointment.appointment_type.names, practitioner=slot.practitioner.name,
-              place=slot.location.name, address=slot.location.address,
-              link=portal_url("appointments.detail", appointment_id=appointment.id))
-    return True
+    recipients = _recipients(appointment.patient, reminder)
+    for email, locale, reader, acting_for in recipients:
+        send_mail(email, template, locale, patient=appointment.patient,
+                  when=appointment.starts_at, type_names=appointment.appointment_type.names,
+                  practitioner=slot.practitioner.name, place=slot.location.name,
+                  address=slot.location.address, reader=reader, acting_for=acting_for,
+                  link=portal_url("appointments.detail", appointment_id=appointment.id))
+    return bool(recipients)
 
 
 def send_confirmation(appointment: Appointment) -> bool:
@@ -87,10 +104,8 @@ def send_reminders(now: datetime | None = None) -> dict[str, int]:
         if claimed.rowcount != 1:
             db.session.rollback()
             continue
-        account = appointment.patient.account
-        wanted = account is None or (account.notifications or {}).get("appointments", True)
         try:
-            sent = wanted and _send(appointment, "appointment_reminder")
+            sent = _send(appointment, "appointment_reminder", reminder=True)
         except Exception:  # noqa: BLE001 - one bad address must not stop the others
             db.session.rollback()
             current_app.logger.exception("Reminder for appointment %s failed", appointment.id)

@@ -2,8 +2,9 @@
 
 from flask import flash, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
-from portal.access import Permission, patient_for
+from portal.access import Permission, may, patient_for
 from portal.appointments import bp, checkin, notify, referrals, services
 from portal.appointments.forms import CheckInForm, ConfirmForm
 from portal.appointments.routes import (
@@ -70,10 +71,13 @@ def reschedule_confirm(appointment_id: int, slot_id: int):
 def _check_in_page(patient, appointment, form, status: int = 200):
     # The forms first: making the patient's copies commits, which would expire the rest.
     forms = checkin.forms_to_fill(appointment)
-    medicines, allergies = checkin.record_to_confirm(patient)
+    # Someone acting for the patient without the records permission sees none of it.
+    shows_record = may(current_user, Permission.VIEW_RECORD, patient)
+    medicines, allergies = checkin.record_to_confirm(patient) if shows_record else ([], [])
     now = utcnow()
     return render("appointments/check_in.html", status=status, patient=patient,
                   appointment=appointment, form=form, medicines=medicines, allergies=allergies,
+                  shows_record=shows_record,
                   forms=forms, opens=checkin.opens_at(appointment),
                   open=checkin.may_check_in(appointment, now),
                   over=now >= appointment.starts_at or appointment.status != "booked")

@@ -1,10 +1,12 @@
 """Forms of the family area: asking for access, inviting, switching, and staff's decision."""
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
 from wtforms import BooleanField, EmailField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
-from portal.forms import PortalForm
+from portal.forms import PortalForm, accepted_file
 from portal.records.forms import DayField
 
 RELATIONSHIP_CHOICES = [("parent", _l("Parent")), ("guardian", _l("Guardian")),
@@ -13,6 +15,17 @@ RELATIONSHIP_CHOICES = [("parent", _l("Parent")), ("guardian", _l("Guardian")),
 PERMISSION_LABELS = {"records": _l("View the health record"), "messages": _l("Messages"),
                      "appointments": _l("Appointments"), "billing": _l("Bills"),
                      "account": _l("Manage account details")}
+
+
+def _choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+GRANT_STATUS_LABELS = {"active": _l("Active"),
+                       "pending_consent": _l("Waits for the child's agreement"),
+                       "invited": _l("Invited, not yet accepted"),
+                       "revoked": _l("Ended by hand"),
+                       "ended": _l("Ended by the clinic's rules")}
 
 
 class PermissionFields:
@@ -41,10 +54,12 @@ class AskForm(PortalForm):
         DataRequired(_l("Enter the child's last name.")), Length(max=100)])
     birth_date = DayField(_l("The child's date of birth"), validators=[
         InputRequired(_l("Enter the child's date of birth, for example 2015-03-31."))])
-    relationship = RadioField(_l("You are the child's"), choices=RELATIONSHIP_CHOICES[:3],
+    relationship = RadioField(_l("You are the child's"), choices=_choices(RELATIONSHIP_CHOICES[:3]),
                               validators=[InputRequired(_l("Choose how you are related."))])
     note = TextAreaField(_l("Anything the clinic should know (optional)"),
                          validators=[Optional(), Length(max=1000)])
+    document = FileField(_l("A document that shows you may act for the child (optional)"),
+                         validators=[accepted_file])
 
 
 class InviteForm(PermissionFields, PortalForm):
@@ -53,7 +68,7 @@ class InviteForm(PermissionFields, PortalForm):
     email = EmailField(_l("Their e-mail address"), validators=[
         DataRequired(_l("Enter their e-mail address.")),
         Email(_l("Enter an e-mail address like name@example.com."))])
-    relationship = RadioField(_l("They are your"), choices=RELATIONSHIP_CHOICES[1:],
+    relationship = RadioField(_l("They are your"), choices=_choices(RELATIONSHIP_CHOICES[1:]),
                               validators=[InputRequired(_l("Choose how you are related."))])
     ends_on = DayField(_l("Until (optional)"), validators=[Optional()])
 
@@ -61,12 +76,12 @@ class InviteForm(PermissionFields, PortalForm):
 class DecideForm(PermissionFields, PortalForm):
     """Staff approve or decline a request after checking the requester's identity."""
 
-    decision = RadioField(_l("Decision"), choices=[("approve", _l("Approve")),
-                                                   ("decline", _l("Decline"))],
+    decision = RadioField(_l("Decision"), choices=_choices([("approve", _l("Approve")),
+                                                            ("decline", _l("Decline"))]),
                           validators=[InputRequired(_l("Choose approve or decline."))])
     patient_number = StringField(_l("The child's patient number"),
                                  validators=[Optional(), Length(max=20)])
-    relationship = RadioField(_l("Relationship"), choices=RELATIONSHIP_CHOICES,
+    relationship = RadioField(_l("Relationship"), choices=_choices(RELATIONSHIP_CHOICES),
                               validators=[InputRequired(_l("Choose the relationship."))])
     ends_on = DayField(_l("Access ends on (optional)"), validators=[Optional()])
     child_consented = BooleanField(_l("The child has agreed (needed from the age the clinic's "
@@ -83,3 +98,17 @@ class SwitchForm(PortalForm):
 
 class ConfirmForm(PortalForm):
     """A form with only its CSRF token: revoke, accept."""
+
+
+class EndGrantForm(PortalForm):
+    """Staff end someone's access, saying why.
+
+    One per grant on the page, told apart by a prefix; the page's plain `csrf_token`
+    field is checked by CSRFProtect for every POST, so the form does not check it again.
+    """
+
+    class Meta:
+        csrf = False
+
+    note = TextAreaField(_l("Why the access ends"), validators=[
+        DataRequired(_l("Say why the access ends.")), Length(max=1000)])

@@ -41,7 +41,10 @@ class ProxyGrant(db.Model):
     reason: Mapped[str] = mapped_column(Text, default="")
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Why access ended: revoked, end-date, age (see family/review.py).
     ended_reason: Mapped[str | None] = mapped_column(String(40))
+    #: What staff wrote when they ended the grant (migration 0010).
+    revoke_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     grantee: Mapped[User] = relationship(foreign_keys=[grantee_user_id])

@@ -1,21 +1,33 @@
 """Views of the family area: the patient's /family page, asking, inviting and switching."""
 
-from flask import abort, request, session, url_for
+from flask import abort, flash, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from portal import audit
-from portal.access import (ACTING_FOR_KEY, Permission, acting_patient_id, acts_for,
-                           patient_required, refuse)
+from portal.access import (
+    ACTING_FOR_KEY,
+    Permission,
+    acting_patient_id,
+    acts_for,
+    patient_required,
+    refuse,
+)
 from portal.clinic import feature_required
 from portal.extensions import db
 from portal.family import bp, services
-from portal.family.forms import (PERMISSION_LABELS, RELATIONSHIP_CHOICES, AskForm, ConfirmForm, InviteForm,
-                                 SwitchForm)
+from portal.family.forms import (
+    PERMISSION_LABELS,
+    RELATIONSHIP_CHOICES,
+    AskForm,
+    ConfirmForm,
+    InviteForm,
+    SwitchForm,
+)
 from portal.family.models import ProxyGrant
 from portal.family.rules import bar_links, clinic_today, note_links
-from portal.models import User
+from portal.models import Patient, User
 from portal.rendering import redirect_after_post, render
 
 
@@ -73,7 +85,10 @@ def switch():
     elif any(link.patient_id == chosen for link in acts_for(current_user)):
         session[ACTING_FOR_KEY] = chosen
     else:
-        refuse(Permission.VIEW_RECORD, None, target=f"switch:{chosen}")
+        # Named in the audit when such a patient exists: their "who viewed my record"
+        # then shows the attempt.
+        exists = db.session.get(Patient, chosen) is not None
+        refuse(Permission.VIEW_RECORD, chosen if exists else None, target=f"switch:{chosen}")
     audit.record("proxy-switched", patient=chosen, commit=True)
     return redirect_after_post(url_for("records.dashboard"))
 
@@ -88,8 +103,8 @@ def ask():
         return _page(ask=form, status=422)
     services.ask(current_user, given_name=form.given_name.data,
                  family_name=form.family_name.data, birth_date=form.birth_date.data,
-                 relationship=form.relationship.data, note=form.note.data or "")
-    from flask import flash
+                 relationship=form.relationship.data, note=form.note.data or "",
+                 document=form.document.data)
     flash(_("Your request was sent. The clinic will check your identity and let you know."),
           "success")
     return redirect_after_post(url_for("family.index"))
@@ -125,7 +140,8 @@ def _grant_or_refuse(grant_id: int, *, mine_as_patient: bool) -> ProxyGrant:
         grant.patient_id == current_user.patient_id if mine_as_patient
         else grant.grantee_user_id == current_user.id)
     if not owner_ok or not ConfirmForm().validate():
-        refuse(Permission.MANAGE_ACCOUNT, None, target=f"proxy-grant:{grant_id}")
+        refuse(Permission.MANAGE_ACCOUNT, grant.patient_id if grant else None,
+               target=f"proxy-grant:{grant_id}")
     return grant
 
 
@@ -144,9 +160,9 @@ def accept(grant_id: int):
     """Accept an invitation to act for someone."""
     grant = _grant_or_refuse(grant_id, mine_as_patient=False)
     if grant.status != "invited":
-        refuse(Permission.MANAGE_ACCOUNT, None, target=f"proxy-grant:{grant_id}")
+        refuse(Permission.MANAGE_ACCOUNT, grant.patient_id, target=f"proxy-grant:{grant_id}")
     services.accept(grant, current_user._get_current_object())
     return redirect_after_post(url_for("family.index"))
 
 
-from portal.family import routes_staff  # noqa: E402,F401
+from portal.family import routes_details, routes_staff, routes_staff_grants  # noqa: E402,F401

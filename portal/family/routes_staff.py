@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from portal import audit
 from portal.access import staff_required
 from portal.clinic import feature_required
 from portal.extensions import db
@@ -13,6 +14,7 @@ from portal.family import bp, services
 from portal.family.forms import DecideForm
 from portal.family.models import AccessRequest
 from portal.family.rules import clinic_today
+from portal.records.documents import download
 from portal.rendering import redirect_after_post, render
 
 STAFF_ROLES = ("front_desk", "admin")
@@ -47,6 +49,19 @@ def staff_request(request_id: int):
     found = _pending(request_id)
     form = DecideForm(formdata=None, relationship=found.relationship_kind)
     return render("family/staff_request.html", found=found, form=form)
+
+
+@bp.get("/staff/family/requests/<int:request_id>/document")
+@staff_required(*STAFF_ROLES)
+@feature_required("family")
+def staff_request_document(request_id: int):
+    """The document the requester sent with the request, as a download (audited)."""
+    found = _pending(request_id)
+    if not found.stored_name:
+        abort(404)
+    response = download(found)
+    audit.record("proxy-document-downloaded", target=f"proxy-request:{found.id}", commit=True)
+    return response
 
 
 @bp.post("/staff/family/requests/<int:request_id>")

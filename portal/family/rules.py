@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.family.models import LIVE, PARENTAL, ProxyGrant
-from portal.models import ClinicSettings, Patient
+from portal.models import ClinicSettings, Patient, User
 from portal.types import utcnow
 
 #: Preset -> (age from which a parent needs the child's consent or None, age access ends,
@@ -109,6 +109,24 @@ def links_for(user) -> list[Link]:
     return links
 
 
+def proxies_with(patient: Patient, permission: str) -> list[tuple[User, str]]:
+    """The accounts that act for `patient` today with `permission`, each with the
+    relationship, in one query (for e-mails that tell the patient's side to look)."""
+    from portal.clinic import current_clinic
+
+    clinic, today = current_clinic(), clinic_today()
+    rows = db.session.execute(
+        select(ProxyGrant, User).join(User, User.id == ProxyGrant.grantee_user_id)
+        .where(ProxyGrant.patient_id == patient.id, ProxyGrant.status.in_(LIVE))
+        .order_by(ProxyGrant.id)).all()
+    found: dict[int, tuple[User, str]] = {}
+    for grant, user in rows:
+        if (permission in (grant.permissions or ()) and user.enabled
+                and grant_gives_access(grant, patient, today, clinic)):
+            found.setdefault(user.id, (user, grant.relationship_kind))
+    return list(found.values())
+
+
 #: Set in the session once the family page found grants for a user with an own record.
 _HAS_LINKS_KEY = "proxy_has_links"
 
@@ -138,7 +156,5 @@ def note_links(user) -> None:
 def forget_links() -> None:
     """Drop the request's cached answer (after a grant changed in this request)."""
     if has_request_context():
-        from flask import session
-
         for key in [k for k in g if k.startswith("proxy_links_")]:
             g.pop(key)

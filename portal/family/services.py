@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload
+from werkzeug.datastructures import FileStorage
 
 from portal import audit
 from portal.access import Permission
+from portal.clinic import current_clinic
 from portal.extensions import db
 from portal.family.models import LIVE, AccessRequest, ProxyGrant
 from portal.family.rules import forget_links
 from portal.models import Patient, User
+from portal.records.documents import store_upload
 from portal.types import utcnow
 
 #: What a grant can allow: everything but adding documents, which is for staff.
@@ -43,16 +46,27 @@ def invitations_for(user: User) -> list[ProxyGrant]:
 
 
 def ask(user: User, *, given_name: str, family_name: str, birth_date: date,
-        relationship: str, note: str) -> AccessRequest:
-    """Record `user`'s request to act for a child, for staff to check."""
+        relationship: str, note: str, document: FileStorage | None = None) -> AccessRequest:
+    """Record `user`'s request to act for a child, for staff to check, with the optional
+    document (a birth certificate, a court order) stored like record documents."""
+    stored = store_upload(document) if document is not None and document.filename else None
     request = AccessRequest(requester_id=user.id, given_name=given_name.strip(),
                             family_name=family_name.strip(), birth_date=birth_date,
                             relationship_kind=relationship, note=note.strip(),
                             decision_note="")
+    if stored is not None:
+        request.stored_name, request.filename = stored.stored_name, stored.filename
+        request.content_type = stored.content_type
     db.session.add(request)
-    db.session.flush()
-    audit.record("proxy-requested", actor=user, target=f"proxy-request:{request.id}")
-    db.session.commit()
+    try:
+        db.session.flush()
+        audit.record("proxy-requested", actor=user, target=f"proxy-request:{request.id}")
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        if stored is not None:
+            stored.path.unlink(missing_ok=True)
+        raise
     return request
 
 
@@ -118,6 +132,49 @@ def revoke(grant: ProxyGrant, by: User) -> None:
                  target=f"proxy-grant:{grant.id}")
     db.session.commit()
     forget_links()
+
+
+def end_by_staff(grant: ProxyGrant, staff: User, note: str) -> None:
+    """Staff end a grant now, saying why (kept with the grant, never in the audit line)."""
+    grant.revoke_note = note.strip()
+    revoke(grant, staff)
+
+
+def record_consent(grant: ProxyGrant, staff: User) -> None:
+    """Staff record that the child agreed to the parent's access (needed from the age the
+    clinic's rules name): the grant gives access again."""
+    grant.child_consent_at, grant.status = utcnow(), "active"
+    audit.record("proxy-consent", patient=grant.patient_id, actor=staff,
+                 target=f"proxy-grant:{grant.id}")
+    db.session.commit()
+    forget_links()
+
+
+def grants_of(patient: Patient) -> list[ProxyGrant]:
+    """Every grant for `patient`, live ones first, for staff (with the grantees)."""
+    live_first = case((ProxyGrant.status.in_(LIVE), 0), (ProxyGrant.status == "invited", 1),
+                      else_=2)
+    return list(db.session.scalars(
+        select(ProxyGrant).options(joinedload(ProxyGrant.grantee))
+        .where(ProxyGrant.patient_id == patient.id)
+        .order_by(live_first, ProxyGrant.id.desc()).limit(50)))
+
+
+def mail_recipients(patient: Patient, permission: str,
+                    preference: str) -> list[tuple[User, str | None]]:
+    """Whom to tell that something of `patient`'s waits in the portal: the patient's own
+    account and everyone acting for them with `permission`, each only if they want
+    `preference` e-mails. Each comes with the relationship (None for the patient)."""
+    from portal.account.services import notification_choices
+    from portal.family.rules import proxies_with
+
+    found: list[tuple[User, str | None]] = []
+    if patient.account is not None:
+        found.append((patient.account, None))
+    if current_clinic().feature_on("family"):
+        found += proxies_with(patient, permission)
+    return [(user, relationship) for user, relationship in found
+            if user.enabled and user.email and notification_choices(user).get(preference, True)]
 
 
 def find_patient(number: str) -> Patient | None:

@@ -11,25 +11,19 @@ import smtplib
 
 from flask import current_app
 
-from portal.account.services import notification_choices
+from portal.family.services import mail_recipients
 from portal.mail import portal_url, send_mail
-from portal.models import Patient, User
-
-
-def _recipients(patient: Patient, preference: str) -> list[User]:
-    """The accounts acting for `patient` that want e-mail about `preference`."""
-    account = patient.account
-    users = [account] if account is not None else []
-    return [u for u in users
-            if u.enabled and u.email and notification_choices(u).get(preference, True)]
+from portal.models import Patient
 
 
 def _send(patient: Patient, preference: str, template: str, endpoint: str) -> int:
+    """Mail the patient's account and those acting for them with the messages permission."""
     sent = 0
-    for user in _recipients(patient, preference):
+    for user, relationship in mail_recipients(patient, "messages", preference):
         try:
             send_mail(user.email, template, user.locale or patient.preferred_locale,
-                      user=user, link=portal_url(endpoint))
+                      user=user, link=portal_url(endpoint),
+                      acting_for=patient.given_name if relationship else None)
             sent += 1
         except (OSError, smtplib.SMTPException):
             current_app.logger.exception("could not send %s to user %s", template, user.id)

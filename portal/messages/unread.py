@@ -9,7 +9,7 @@ from flask import redirect, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from portal.access import acting_patient_id
+from portal.access import Permission, acting_patient_id, may
 from portal.clinic import current_clinic
 from portal.extensions import db, login_manager
 from portal.messages import bp, services
@@ -23,7 +23,8 @@ def unread_count() -> int:
         return 0
     if not current_user.is_staff:
         patient_id = acting_patient_id(current_user)
-        return services.unread_for_patient(patient_id) if patient_id else 0
+        allowed = patient_id is not None and may(current_user, Permission.MESSAGES, patient_id)
+        return services.unread_for_patient(patient_id) if allowed else 0
     statement = select(func.count(Thread.id)).where(Thread.status == OPEN,
                                                     Thread.waiting_since.is_not(None))
     if current_user.role != "admin":

@@ -6,24 +6,25 @@ import smtplib
 
 from flask import current_app
 
-from portal.account.services import notification_choices
+from portal.family.services import mail_recipients
 from portal.mail import portal_url, send_mail
 from portal.models import Patient
 
 
 def form_requested(patient: Patient) -> int:
-    """Tell the patient's account (if it wants appointment e-mails) that a form waits.
+    """Tell the patient's account and those acting for them with the appointments
+    permission (forms belong to appointments), each if they want appointment e-mails,
+    that a form waits.
 
     A mail server that is down is logged; the form stays given.
     """
-    account = patient.account
-    if account is None or not account.enabled or not account.email \
-            or not notification_choices(account).get("appointments", True):
-        return 0
-    try:
-        send_mail(account.email, "form_request", account.locale or patient.preferred_locale,
-                  user=account, link=portal_url("questionnaires.forms_list"))
-    except (OSError, smtplib.SMTPException):
-        current_app.logger.exception("could not send form_request to user %s", account.id)
-        return 0
-    return 1
+    sent = 0
+    for user, relationship in mail_recipients(patient, "appointments", "appointments"):
+        try:
+            send_mail(user.email, "form_request", user.locale or patient.preferred_locale,
+                      user=user, link=portal_url("questionnaires.forms_list"),
+                      acting_for=patient.given_name if relationship else None)
+            sent += 1
+        except (OSError, smtplib.SMTPException):
+            current_app.logger.exception("could not send form_request to user %s", user.id)
+    return sent

@@ -8,6 +8,7 @@ from portal.records import (  # noqa: E402,F401
     models,
     routes,
     routes_activity,
+    routes_confidential,
     routes_documents,
     routes_export,
 )

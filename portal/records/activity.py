@@ -29,7 +29,8 @@ REFUSED = f"denied:{Permission.VIEW_RECORD}"
 #: Audit actions about the record that the page shows.
 RECORD_ACTIONS = ("record-viewed", "record-downloaded", "document-added",
                   "document-downloaded", "results-released", "record-imported", REFUSED,
-                  "message-read", "attachment-downloaded", "repeat-viewed")
+                  "message-read", "attachment-downloaded", "repeat-viewed",
+                  "proxy-approved", "proxy-accepted", "proxy-revoked", "proxy-ended")
 #: The patient's own actions that the page shows: copies that left the portal.
 OWN_ACTIONS = ("record-downloaded", "document-downloaded")
 
@@ -66,6 +67,10 @@ DONE = {
     "message-read": _l("Read a conversation with the clinic"),
     "attachment-downloaded": _l("Downloaded a file sent with a message"),
     "repeat-viewed": _l("Looked at a repeat prescription request"),
+    "proxy-approved": _l("Gave someone access to act for you"),
+    "proxy-accepted": _l("Accepted your invitation to act for you"),
+    "proxy-revoked": _l("Ended someone's access to act for you"),
+    "proxy-ended": _l("Ended someone's access to act for you, as the clinic's rules require"),
 }
 
 
@@ -95,18 +100,37 @@ def activity_page(patient: Patient, viewer: User, page: int, per_page: int = 20)
         select(AuditEvent).options(joinedload(AuditEvent.actor)).where(*shown)
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
         .limit(per_page).offset((page - 1) * per_page)).all()
-    return Page([entry(event, viewer) for event in events], page, per_page, total)
+    proxies = _relationships(patient)
+    return Page([entry(event, viewer, proxies) for event in events], page, per_page, total)
 
 
-def entry(event: AuditEvent, viewer: User) -> Entry:
-    """How the page words one audit event, in the reader's language."""
+def _relationships(patient: Patient) -> dict[int, str]:
+    """User id -> relationship of everyone who acts (or acted) for `patient`, in one query."""
+    from portal.family.models import ProxyGrant
+
+    return {user_id: relationship for user_id, relationship in db.session.execute(
+        select(ProxyGrant.grantee_user_id, ProxyGrant.relationship_kind)
+        .where(ProxyGrant.patient_id == patient.id).order_by(ProxyGrant.id))}
+
+
+def entry(event: AuditEvent, viewer: User, proxies: dict[int, str] | None = None) -> Entry:
+    """How the page words one audit event, in the reader's language; someone acting for
+    the patient is named with their relationship ("Anna de Vries (Parent, acting for you)")."""
+    from portal.family.forms import RELATIONSHIP_CHOICES
+
     actor = event.actor
     if actor is None:
         who, role = _("The clinic's system"), None
     elif actor.id == viewer.id:
         who, role = _("You"), None
+    elif actor.is_staff:
+        who, role = actor.display_name, role_name(actor.role)
+    elif actor.id in (proxies or {}):
+        relationship = dict(RELATIONSHIP_CHOICES).get(proxies[actor.id], proxies[actor.id])
+        who, role = actor.display_name, _("%(relationship)s, acting for you",
+                                          relationship=relationship)
     else:
-        who, role = actor.display_name, role_name(actor.role) if actor.is_staff else None
+        who, role = actor.display_name, None
     what, detail = _what(event)
     return Entry(event.occurred_at, who, role, what, detail)
 

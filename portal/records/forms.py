@@ -2,9 +2,9 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField
+from wtforms import DateField, IntegerField, RadioField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import ValidationError
+from wtforms.validators import InputRequired, ValidationError
 
 from portal.records.export import Period
 
@@ -72,3 +72,13 @@ class DownloadForm(FlaskForm):
         if self.scope.data != "period":
             return Period()
         return Period(self.from_date.data, self.to_date.data)
+
+
+class ConfidentialForm(FlaskForm):
+    """Staff mark one item or document confidential from people acting for the patient."""
+
+    what = RadioField(choices=[SelectChoice("item", "item"), SelectChoice("document", "document")],
+                      validators=[InputRequired()])
+    item_id = IntegerField(validators=[InputRequired()])
+    confidential = RadioField(choices=[SelectChoice("1", "1"), SelectChoice("0", "0")],
+                              validators=[InputRequired()])

@@ -8,12 +8,21 @@ page keep to the same family of addresses through `record_url`.
 
 from functools import wraps
 
-from flask import abort, redirect, request, session, url_for
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal import audit
-from portal.access import (ACTING_FOR_KEY, Permission, acting_patient_id, acts_for, may, patient_for,
-                           patient_required, refuse)
+from portal.access import (
+    Permission,
+    acting_patient_id,
+    forget_ended_choice,
+    may,
+    patient_for,
+    patient_required,
+    permissions_for,
+    refuse,
+)
 from portal.clinic import current_clinic
 from portal.dashboard import PANELS
 from portal.records import bp, services, services_results
@@ -77,7 +86,15 @@ def _page_number() -> int:
 @bp.get("/home")
 @patient_required
 def dashboard():
-    """The patient's start page: whose record this is, new results, where to go next."""
+    """The patient's start page: whose record this is, new results, where to go next.
+
+    Someone whose access to the record they had open has ended is told so; someone who
+    acts for nobody (yet) goes to the family page, where they can ask for access.
+    """
+    if forget_ended_choice(current_user):
+        flash(_("Your access to the record you had open has ended."), "error")
+    if acting_patient_id(current_user) is None and current_clinic().feature_on("family"):
+        return redirect(url_for("family.index"), 303)
     patient = patient_for(_home_permission())
     return _viewed(_dashboard(patient), patient, "dashboard")
 
@@ -96,19 +113,16 @@ def new_results():
 
 def _home_permission() -> Permission:
     """What the home page needs: the record, or for someone acting for a patient without
-    the records permission, any permission their grant holds (so they still get a home)."""
+    the records permission, any permission their grant holds (so they still get a home).
+
+    A choice the gate no longer allows keeps VIEW_RECORD, so that `patient_for` refuses it.
+    """
     if current_user.is_staff:
         return Permission.VIEW_RECORD
-    # Read the choice without forgetting it: `patient_for` must still refuse a bad one.
-    acting = session.get(ACTING_FOR_KEY) or current_user.patient_id
-    if acting == current_user.patient_id and acting is not None:
+    allowed = permissions_for(current_user, acting_patient_id(current_user))
+    if not allowed or Permission.VIEW_RECORD in allowed:
         return Permission.VIEW_RECORD
-    acting = acting if acting is not None else acting_patient_id(current_user)
-    for link in acts_for(current_user):
-        if link.patient_id == acting and Permission.VIEW_RECORD not in link.permissions:
-            return Permission(sorted(link.permissions)[0]) if link.permissions else \
-                Permission.VIEW_RECORD
-    return Permission.VIEW_RECORD
+    return min(allowed)
 
 
 def _panels(patient):

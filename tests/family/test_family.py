@@ -123,8 +123,8 @@ def test_confidential_items_never_show_to_a_proxy(client, db, clinic, app):
     user = make_user(patient=child)
     for title, secret in (("Visible visit", False), ("Secret visit", True)):
         db.session.add(RecordItem(patient_id=child.id, kind="encounter", title=title,
-                                  confidential=secret, fhir_id=title, resource={}, content_hash=title,
-                                  start_at=utcnow()))
+                                  confidential=secret, fhir_id=title, resource={},
+                                  content_hash=title, start_at=utcnow()))
     db.session.commit()
     _grant(parent, child, ["records"])
     login_as(client, parent)

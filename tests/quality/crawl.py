@@ -17,6 +17,7 @@ from werkzeug.routing import Rule
 from portal import demo
 from portal.auth.tokens import make_token
 from portal.extensions import db
+from portal.family import demo as family_demo
 from portal.models import Patient, User
 from portal.types import utcnow
 from tests.conftest import count_queries, post_form, totp_now
@@ -28,19 +29,23 @@ LANGUAGES = ("en", "nl", "pl")
 VISITORS: dict[str, str | None] = {
     "anonymous": None,
     "patient": demo.ACCOUNTS["P-100001"],
+    # A parent with no record of her own, acting for her child with every right.
+    "proxy": family_demo.PARENT[0],
     **{role: username for username, _, role, _ in demo.STAFF},
 }
 
-#: Who the browser gates visit as: every kind of page, and admin plus one other staff
-#: role (front desk and billing see the clinician's pages; the test-client crawl still
-#: checks every role).
-BROWSER_VISITORS = ("anonymous", "patient", "admin", "clinician")
+#: Who the browser gates visit as: every kind of page, the proxy (whose pages carry the
+#: "whose record" bar), and admin plus one other staff role (front desk and billing see
+#: the clinician's pages; the test-client crawl still checks every role).
+BROWSER_VISITORS = ("anonymous", "patient", "proxy", "admin", "clinician")
 
 #: Where sign-in asks for the second factor (an authenticator code).
 CODE_STEP = "/sign-in/code"
 
 #: The patient whose pages staff look at (a patient always looks at their own).
 STAFF_VIEW_PATIENT = "P-100001"
+#: The patient whose pages the proxy looks at: the child she acts for.
+PROXY_VIEW_PATIENT = family_demo.CHILD
 
 
 @dataclass
@@ -149,6 +154,14 @@ def _repeat_request(visit: Visit) -> int:
     return db.session.scalar(select(RepeatRequest.id)
                              .where(RepeatRequest.patient_id == visit.patient.id)
                              .order_by(RepeatRequest.id).limit(1)) or 0
+
+
+def _proxy_request() -> int:
+    """The first request for proxy access waiting for staff (0, a 404, if none)."""
+    from portal.family.models import AccessRequest
+
+    return db.session.scalar(select(AccessRequest.id).where(AccessRequest.status == "pending")
+                             .order_by(AccessRequest.id).limit(1)) or 0
 
 
 def _team(visit: Visit) -> int:
@@ -281,6 +294,9 @@ PARAMETER_PROVIDERS: dict[str, Callable[[Visit], object]] = {
     "attachment_id": _attachment,
     "messages.request_repeat:item_id": _current_medicine,
     "request_id": _repeat_request,
+    # /staff/family/requests/<id>[/document]: the demo's pending request for proxy access.
+    "family.staff_request:request_id": lambda visit: _proxy_request(),
+    "family.staff_request_document:request_id": lambda visit: _proxy_request(),
     "team_id": _team,
     # Links from e-mails, made for the account whose pages are visited.
     "auth.verify_email:token": lambda visit: make_token(_account(visit), "verify"),
@@ -353,6 +369,9 @@ def make_visit(role: str, lang: str, patient: Patient | None = None) -> Visit:
     if patient is None:
         if user is not None and user.patient is not None:
             patient = user.patient
+        elif role == "proxy":
+            patient = db.session.scalar(
+                select(Patient).where(Patient.patient_number == PROXY_VIEW_PATIENT))
         else:
             patient = db.session.scalar(
                 select(Patient).where(Patient.patient_number == STAFF_VIEW_PATIENT))

@@ -1,0 +1,129 @@
+"""Demo data of the family area, loaded by `flask portal demo` (must be safe to run twice).
+
+Marloes Jansen (`marloes`) has no record of her own at the clinic: she signs in only to act
+for her son Daan (P-100007), with every right, the child's agreement already recorded (so
+the grant holds from his 12th birthday to his 16th under the Dutch rules). Daan has a small
+record, one visit of which is confidential: Marloes never sees it; she has a conversation
+with the front desk about him. Kasia has asked for
+access to Jakub's record (P-100014), with a document, for the front desk to check.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.family.models import AccessRequest, ProxyGrant
+from portal.models import Patient, User
+from portal.records.documents import upload_dir
+from portal.records.models import KINDS, RecordItem
+from portal.types import utcnow
+
+PARENT = ("marloes", "Marloes Jansen", "marloes.jansen@mail.example", "nl")
+CHILD = "P-100007"
+RIGHTS = ["records", "messages", "appointments", "billing", "account"]
+
+#: Daan's record: key, kind, title, when, details, confidential.
+ITEMS = [
+    ("v1", "encounter", "Encounter for symptom", "2025-10-02T14:10:00",
+     {"type": "Encounter for symptom", "class": "AMB", "reason": "Ear ache",
+      "practitioner": "Dr Pieter Jansen", "place": "Linden Health Centre"}, False),
+    ("i1", "immunization", "DTaP-IPV", "2024-03-05T09:00:00", {}, False),
+    ("c1", "condition", "Otitis media", "2025-10-02T14:10:00", {}, False),
+    ("v2", "encounter", "Consultation", "2026-09-14T15:30:00",
+     {"type": "Consultation", "class": "AMB", "practitioner": "Dr Pieter Jansen",
+      "place": "Linden Health Centre"}, True),
+]
+
+#: A pending request: requester's username, child as typed, birth date, document name.
+REQUEST = ("kasia", "Jakub", "Kowalski", date(2014, 3, 27), "akt-urodzenia.pdf")
+REQUEST_FILE = "demo-proxy-request-document"
+#: The smallest PDF a viewer opens: one empty page.
+PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids"
+       b"[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>"
+       b"endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+def _parent(password_hash: str) -> User:
+    username, name, email, locale = PARENT
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        user = User(username=username, display_name=name, email=email, role="patient",
+                    password_hash=password_hash, locale=locale, email_verified_at=utcnow())
+        db.session.add(user)
+        db.session.flush()
+    return user
+
+
+def _record(child: Patient) -> None:
+    known = set(db.session.scalars(select(RecordItem.fhir_id)
+                                   .where(RecordItem.patient_id == child.id)))
+    for key, kind, title, when, details, confidential in ITEMS:
+        fhir_id = f"demo-{child.patient_number}-{key}"
+        if fhir_id in known:
+            continue
+        resource = {"resourceType": KINDS[kind], "id": fhir_id, "code": {"text": title}}
+        digest = hashlib.sha256(json.dumps(resource, sort_keys=True).encode()).hexdigest()
+        db.session.add(RecordItem(
+            patient_id=child.id, kind=kind, fhir_id=fhir_id, title=title, resource=resource,
+            content_hash=digest, details=details, confidential=confidential,
+            status="finished" if kind == "encounter" else None,
+            start_at=datetime.fromisoformat(when).replace(tzinfo=UTC)))
+
+
+def _request(requester: User | None) -> None:
+    username, given, family, born, filename = REQUEST
+    if requester is None or db.session.scalar(select(AccessRequest.id).where(
+            AccessRequest.requester_id == requester.id)):
+        return
+    path = upload_dir() / REQUEST_FILE
+    if not path.exists():
+        path.write_bytes(PDF)
+        path.chmod(0o600)
+    db.session.add(AccessRequest(
+        requester_id=requester.id, given_name=given, family_name=family, birth_date=born,
+        relationship_kind="parent", note="Jestem mamą Jakuba.", decision_note="",
+        stored_name=REQUEST_FILE, filename=filename, content_type="application/pdf"))
+
+
+def _conversation(child: Patient, parent: User, desk: User) -> None:
+    """Marloes asked the front desk something for Daan, and has an answer to read."""
+    from portal.messages.models import Message, Team, Thread
+
+    team = db.session.scalar(select(Team).order_by(Team.position, Team.id).offset(1).limit(1))
+    if team is None or db.session.scalar(select(Thread.id).where(Thread.patient_id == child.id)):
+        return
+    now = utcnow()
+    thread = Thread(patient_id=child.id, team_id=team.id, subject="Swimming lessons",
+                    started_by_id=parent.id, message_count=2, created_at=now - timedelta(days=1),
+                    last_message_at=now - timedelta(hours=3), unread_by_patient=True,
+                    unread_by_staff=False)
+    db.session.add(thread)
+    db.session.add_all([
+        Message(thread=thread, author=parent, sent_at=now - timedelta(days=1),
+                body="Hello,\n\nMay Daan go back to swimming lessons now?\n\nMarloes Jansen"),
+        Message(thread=thread, author=desk, from_clinic=True, sent_at=now - timedelta(hours=3),
+                body="Dear Mrs Jansen,\n\nYes, he may. Dr Jansen says his ears are fine.")])
+
+
+def load(patients: dict[str, Patient], staff: dict[str, User]) -> None:
+    """Add this area's demo data; `patients` by patient number, `staff` by username."""
+    child, desk = patients.get(CHILD), staff.get("frontdesk")
+    if child is None or desk is None:
+        return
+    parent = _parent(desk.password_hash)  # every demo account has the same password
+    if not db.session.scalar(select(ProxyGrant.id).where(
+            ProxyGrant.grantee_user_id == parent.id, ProxyGrant.patient_id == child.id)):
+        now = utcnow()
+        db.session.add(ProxyGrant(
+            grantee_user_id=parent.id, patient_id=child.id, permissions=RIGHTS,
+            relationship_kind="parent", starts_on=date(2024, 9, 1), status="active",
+            invited_by_patient=False, child_consent_at=now, approved_by_id=desk.id,
+            approved_at=now, reason="Birth certificate and passport seen at the desk"))
+    _record(child)
+    _conversation(child, parent, desk)
+    _request(db.session.scalar(select(User).where(User.username == REQUEST[0])))
