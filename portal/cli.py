@@ -86,6 +86,8 @@ def demo():
     click.echo("            staff also need a code: add the key " + info["totp_secret"]
                + " to an authenticator app, or run `flask portal demo-code`")
     click.echo("  Patients: " + ", ".join(f"{u} (patient ID {n})" for u, n in info["patients"]))
+    click.echo("  Acting for a child: " + ", ".join(f"{u} (for patient ID {n})"
+                                                   for u, n in info["proxies"]))
     click.echo("  Unused invitation codes: "
                + ", ".join(f"{code} for {n}" for n, code in info["invitations"]))
 
@@ -185,6 +187,33 @@ def send_reminders():
 
     counts = send()
     click.echo(f"Reminders sent: {counts['sent']}, not wanted: {counts['skipped']}, "
+               f"failed: {counts['failed']}")
+    if counts["failed"]:
+        raise SystemExit(1)
+
+
+@portal_cli.command("review-proxies")
+@click.option("--dry-run", is_flag=True,
+              help="Only count what would change; change nothing and send no e-mail.")
+def review_proxies(dry_run):
+    """End the proxy access that the clinic's age rules or an end date require, and tell
+    the people involved by e-mail.
+
+    Run it from cron once a day, e.g. just after midnight. A parent's or guardian's access
+    ends at the age the clinic's rules set (Netherlands preset: 16; Poland: 18; or the
+    custom ages), and from the consent age (Netherlands: 12) it waits until staff record
+    the child's agreement; any grant ends the day after its end date. The person acting
+    and, where they have an account, the patient get an e-mail that names no health
+    information. Running it again changes nothing. The portal refuses such access on the
+    day itself whether or not this has run. Exits with status 1 when an e-mail could not
+    be sent (that change is tried again next time).
+    """
+    from portal.family.review import review_proxies as review
+
+    counts = review(dry_run=dry_run)
+    prefix = "Would change (dry run): " if dry_run else ""
+    click.echo(f"{prefix}access ended: {counts['ended']}, waiting for the child's agreement: "
+               f"{counts['consent']}, e-mails sent: {counts['mails']}, "
                f"failed: {counts['failed']}")
     if counts["failed"]:
         raise SystemExit(1)
