@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, event
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from portal.extensions import db
 from portal.types import UTCDateTime, utcnow
@@ -191,3 +191,12 @@ class AuditTrailIsAppendOnly(RuntimeError):
 @event.listens_for(AuditEvent, "before_delete")
 def _refuse_audit_change(mapper, connection, target):
     raise AuditTrailIsAppendOnly("audit events cannot be changed or deleted")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_audit_change(state):
+    """The same guard for `update(AuditEvent)` / `delete(AuditEvent)` run through a session,
+    which skip the per-row events above."""
+    table = getattr(state.statement, "table", None)
+    if (state.is_update or state.is_delete) and getattr(table, "name", None) == "audit_events":
+        raise AuditTrailIsAppendOnly("audit events cannot be changed or deleted")

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from portal.access import STAFF_PERMISSIONS, Permission
 from portal.models import STAFF_ROLES, AuditEvent, User
-from tests.quality.crawl import VISITORS, sign_in
+from tests.quality.crawl import VISITORS, choose_language, make_visit, sign_in
 from tests.security import targets
 from tests.security.targets import (
     OTHER_PATIENT,
@@ -192,12 +192,19 @@ def variants(rule, own, other):
     return found
 
 
-def patient_matrix(app, client) -> tuple[list[str], set[str]]:
-    """Ask every patient route with ids for the other patient's things, signed in as the
-    own patient; return what went wrong and which endpoints were asked."""
-    own, other = visit_of(OWN_PATIENT), visit_of(OTHER_PATIENT)
-    account = own.patient.account
-    sign_in(client, VISITORS["patient"])
+#: Who signs in on the patients' side: the patient, and someone acting for a patient
+#: (a parent with no record of her own) when the crawl knows one.
+PATIENT_SIDE = [role for role in ("patient", "proxy") if role in VISITORS]
+
+
+def patient_matrix(app, client, role: str = "patient") -> tuple[list[str], set[str]]:
+    """Ask every patient route with ids for the other patient's things, signed in as
+    `role`; return what went wrong and which endpoints were asked."""
+    own = visit_of(OWN_PATIENT) if role == "patient" else make_visit(role, "en")
+    other = visit_of(OTHER_PATIENT)
+    account = own.user or own.patient.account
+    sign_in(client, VISITORS[role])
+    choose_language(client, "en")  # the 404 page is recognised by its English title
     token = token_of(client)
     leaks = (other.patient.full_name, other.patient.patient_number)
     problems, checked = [], set()
@@ -223,8 +230,10 @@ def patient_matrix(app, client) -> tuple[list[str], set[str]]:
     return problems, checked
 
 
-def test_a_patient_gets_404_and_an_audit_line_for_another_patients_things(app, client, demo):
-    problems, checked = patient_matrix(app, client)
+@pytest.mark.parametrize("role", PATIENT_SIDE)
+def test_a_patient_gets_404_and_an_audit_line_for_another_patients_things(app, client, demo,
+                                                                         role):
+    problems, checked = patient_matrix(app, client, role)
     assert not problems, "\n".join(problems)
     assert len(checked) >= 20, sorted(checked)
 
