@@ -192,6 +192,92 @@ def send_reminders():
         raise SystemExit(1)
 
 
+def _size(size: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+
+
+def _files(count: int) -> str:
+    return f"{count} uploaded file{'' if count == 1 else 's'}"
+
+
+@portal_cli.command("backup")
+@click.option("--output", "-o", type=click.Path(path_type=Path), metavar="DIR|FILE",
+              help="A folder to write the archive into, named "
+                   "portal-backup-YYYYmmdd-HHMMSS.tar.gz (UTC), or the archive's own file "
+                   "name ending in .tar.gz. Default: backups/ in the instance folder "
+                   "(PORTAL_INSTANCE_DIR).")
+def backup(output):
+    """Back up the database and the uploaded files into one archive.
+
+    Safe while the portal runs. SQLite is copied with SQLite's online backup; PostgreSQL
+    with pg_dump (custom format), which must be at least as new as the server and uses
+    the credentials in PORTAL_DATABASE_URL. The archive (.tar.gz, readable only by the
+    user who made it) also holds a manifest: portal version, database migration, kind
+    of database, time made (UTC) and the sha256 of every file.
+
+    The archive holds health data: keep it encrypted, off this server, and as safe as the
+    database itself. Prints the archive's path and size, nothing of its contents. Run it
+    daily from cron, e.g.:
+
+    \b
+      15 2 * * *  cd /srv/portal && .venv/bin/flask --app wsgi portal backup -o /srv/backups
+    """
+    from portal.backup import BackupError, create_backup
+
+    try:
+        made = create_backup(output)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backup written: {made.path} ({_size(made.size)}, {_files(made.uploads)})")
+
+
+@portal_cli.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True,
+              help="Replace the current database and uploaded files without asking.")
+def restore(archive, yes):
+    """Replace the database and the uploaded files with those in ARCHIVE.
+
+    ARCHIVE is a file made by `flask portal backup`. It is checked first (every file
+    against its checksum in the manifest; the kind of database; the migration it is at)
+    and nothing is changed when it is damaged, holds another kind of database, or comes
+    from a newer version of the portal than this one. Then, after you confirm (or with
+    --yes), the whole current database and upload folder are replaced: anything stored
+    since the backup was made is lost. Stop the portal first.
+
+    SQLite is restored in one transaction; PostgreSQL with pg_restore --clean --if-exists
+    in one transaction; the upload folder is unpacked beside PORTAL_UPLOAD_DIR and then
+    swapped in. Nothing else is run: when the backup is from an older version of the
+    database, run `flask db upgrade` afterwards, as the command says.
+    """
+    from portal.backup import BackupError, prepare_restore
+
+    try:
+        with prepare_restore(archive) as prepared:
+            click.echo(f"{archive.name} checked: made {prepared.manifest.get('created_at')} "
+                       f"by portal {prepared.manifest.get('portal_version')}, {prepared.kind} "
+                       f"database at migration {prepared.revision}, "
+                       f"{_files(prepared.uploads)}.")
+            if not yes:
+                click.confirm("This replaces the current database and all uploaded files; "
+                              "anything stored since the backup was made is lost. Restore?",
+                              abort=True)
+            prepared.apply()
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo("Restored the database and the uploaded files.")
+    if prepared.dropped_tables:
+        click.echo(f"Dropped {len(prepared.dropped_tables)} table(s) the backup did not have "
+                   f"(made by a newer migration): {', '.join(prepared.dropped_tables)}.")
+    if prepared.needs_upgrade:
+        click.echo(f"The backup's database is at migration {prepared.revision}, older than "
+                   f"this code ({prepared.head}): run `flask --app wsgi db upgrade` now, "
+                   "before starting the portal.")
+
+
 @portal_cli.command("review-proxies")
 @click.option("--dry-run", is_flag=True,
               help="Only count what would change; change nothing and send no e-mail.")

@@ -1,0 +1,10 @@
+"""Backups: the database and the uploaded files in one archive, and restoring from one.
+
+`flask portal backup` and `flask portal restore` (portal/cli.py) are thin wrappers
+around `create_backup` and `prepare_restore`.
+"""
+
+from portal.backup.archive import BackupError
+from portal.backup.services import Backup, Restore, create_backup, prepare_restore
+
+__all__ = ["Backup", "BackupError", "Restore", "create_backup", "prepare_restore"]

@@ -1,0 +1,78 @@
+"""Helpers for the backup tests: a portal of its own, some stored data, and snapshots."""
+
+from __future__ import annotations
+
+import io
+from contextlib import contextmanager
+from pathlib import Path
+
+from flask_migrate import upgrade
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+
+from portal import create_app
+from portal.clinic_setup import save_clinic
+from portal.extensions import db as _db
+from portal.records.documents import add_document
+from tests.conftest import make_patient, make_user
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n" + bytes(range(256))
+
+
+@contextmanager
+def own_portal(instance: Path, database_url: str | None = None, migrate: bool = True):
+    """An app with its own instance folder and upload folder, its context pushed.
+
+    The database is SQLite in the instance folder unless `database_url` names another.
+    """
+    app = create_app({
+        "ENV_NAME": "testing", "TESTING": True, "FAST_PASSWORD_HASHING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{instance / 'portal.db'}",
+        "INSTANCE_DIR": str(instance), "OUTBOX_DIR": str(instance / "outbox"),
+        "UPLOAD_DIR": str(instance / "uploads"), "SERVER_NAME": None,
+    })
+    with app.app_context():
+        if migrate:
+            upgrade()
+        try:
+            yield app
+        finally:
+            _db.session.remove()
+            _db.engine.dispose()
+
+
+def store_some_data() -> dict:
+    """A clinic, a patient with an account, a clinician, and a letter in the record."""
+    save_clinic(name="Backup Test Clinic", timezone="Europe/Amsterdam")
+    patient = make_patient(given_name="Zofia", family_name="Kowalska-Backup",
+                           email="zofia.backup@mail.example")
+    make_user(patient=patient)
+    clinician = make_user(role="clinician")
+    document = add_document(patient, clinician, "Discharge letter",
+                            FileStorage(io.BytesIO(PDF), filename="letter.pdf",
+                                        content_type="application/pdf"))
+    return {"patient_id": patient.id, "document_id": document.id,
+            "stored_name": document.stored_name}
+
+
+def snapshot() -> dict[str, list]:
+    """Every row of every table, read afresh from the database."""
+    _db.session.close()
+    with _db.engine.connect() as conn:
+        return {table.name: sorted((tuple(row) for row in conn.execute(select(table))),
+                                   key=repr)
+                for table in _db.metadata.sorted_tables}
+
+
+def files_in(folder: Path) -> dict[str, bytes]:
+    """The files under `folder` and their bytes."""
+    if not folder.exists():
+        return {}
+    return {path.relative_to(folder).as_posix(): path.read_bytes()
+            for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def cli(app, *args: str, input: str | None = None):
+    """Run `flask portal ARGS` in the app, the test's session closed first."""
+    _db.session.close()
+    return app.test_cli_runner().invoke(args=["portal", *args], input=input)
