@@ -44,9 +44,17 @@ def _csv(value: str | None) -> list[str] | None:
 @click.option("--pharmacies", metavar="NAMES",
               help='Pharmacies patients choose from for repeat prescriptions, separated by '
                    '";", e.g. "Apotheek Jordaan, Amsterdam; Apotheek De Pijp, Amsterdam".')
+@click.option("--proxy-age-rules", type=click.Choice(["nl", "pl", "custom"]),
+              help="Age rules for a parent's access to a child's record: nl (parents act "
+                   "until 12, from 12 to 15 with the child's consent, not from 16), pl "
+                   "(parents act until 18) or custom (see --proxy-ages).")
+@click.option("--proxy-ages", metavar="CONSENT,END,OWN",
+              help='With --proxy-age-rules custom: the age from which a parent needs the '
+                   'child\'s consent ("-" for never), the age at which parental access ends '
+                   'and the age from which the child may have an own account, e.g. "14,18,14".')
 def init_clinic(name, phone, email, address, emergency_number, timezone, default_language,
                 reply_days, categories, features, currency, results_need_release,
-                opening_hours, auto_reply, pharmacies):
+                opening_hours, auto_reply, pharmacies, proxy_age_rules, proxy_ages):
     """Create the clinic's settings, or change the ones given. Run it again to update."""
     from portal.clinic_setup import parse_opening_hours, save_clinic
 
@@ -70,9 +78,28 @@ def init_clinic(name, phone, email, address, emergency_number, timezone, default
         features={f: f in feature_list for f in FEATURES} if feature_list is not None else None,
         results_need_release=results_need_release,
     )
+    if proxy_age_rules or proxy_ages:
+        _save_age_rules(proxy_age_rules or "custom", proxy_ages)
     click.echo(f"Clinic settings saved: {clinic.name or '(no name yet: use --name)'}")
     click.echo("New results wait until a clinician releases them." if clinic.results_need_release
                else "New results show to patients as soon as they arrive.")
+
+
+def _save_age_rules(preset: str, ages: str | None) -> None:
+    """Store the age rules of proxy access, or say what is wrong with the ages."""
+    from portal.family.services import set_age_rules
+
+    parsed = None
+    try:
+        if ages is not None:
+            consent, end, own = (part.strip() for part in ages.split(","))
+            parsed = (None if consent == "-" else int(consent), int(end), int(own))
+        elif preset == "custom":
+            raise ValueError("custom rules need --proxy-ages")
+        set_age_rules(preset, parsed if preset == "custom" else None)
+    except ValueError as error:
+        raise click.BadParameter(f"{error} (e.g. \"14,18,14\" or \"-,18,16\")",
+                                 param_hint="--proxy-ages") from None
 
 
 @portal_cli.command("demo")

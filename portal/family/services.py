@@ -177,6 +177,24 @@ def mail_recipients(patient: Patient, permission: str,
             if user.enabled and user.email and notification_choices(user).get(preference, True)]
 
 
+def set_age_rules(preset: str, ages: tuple[int | None, int, int] | None = None) -> None:
+    """Choose the clinic's age rules: "nl", "pl", or "custom" with `ages` (the age from
+    which a parent's access needs the child's consent or None, the age it ends, the age
+    from which the child may have an own account)."""
+    from portal.clinic_setup import save_clinic
+    from portal.family.rules import PRESETS
+
+    if preset not in (*PRESETS, "custom"):
+        raise ValueError(f"unknown age rules {preset!r}")
+    clinic = save_clinic(proxy_age_preset=preset)
+    if ages is not None:
+        consent, end, own = ages
+        if not (0 < end <= 21 and 0 < own <= end and (consent is None or 0 < consent < end)):
+            raise ValueError("ages must be consent < end, own account <= end, end at most 21")
+        clinic.proxy_consent_age, clinic.proxy_end_age, clinic.proxy_own_account_age = ages
+    db.session.commit()
+
+
 def find_patient(number: str) -> Patient | None:
     """The patient with this patient number, for staff matching a request."""
     return db.session.scalar(select(Patient).where(Patient.patient_number == number.strip()))
