@@ -8,7 +8,7 @@ export FLASK_APP := wsgi
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup static-compressed browser translations-extract translations-compile lint clean help
+.PHONY: run test setup static-compressed browser translations-extract translations-compile lint clean help bench
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -20,6 +20,9 @@ run: setup  ## Set up, migrate, load the demo clinic and serve http://127.0.0.1:
 
 test: setup browser  ## Run the whole test suite (SQLite; set PORTAL_TEST_DATABASE_URL for PostgreSQL)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: setup  ## Benchmark on loopback: speed, sizes, queries, memory (BENCH_ARGS=--help)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 setup: $(VENV)/.installed node_modules/.installed static/vendor/htmx.min.js translations-compile static-compressed
 

@@ -1,0 +1,190 @@
+"""`make bench`: throughput, latency, sizes, queries, memory and Lighthouse scores in one run.
+
+Prepares a fresh instance (SQLite, migrations, the demo clinic, the largest Synthea
+bundle), starts the portal and a bare Flask app under gunicorn with the same settings on
+loopback, measures, prints the targets of issue 9 with PASS or MISS, and writes
+bench/results/bench-<timestamp>.json and bench/results/latest.md. It never fails on a
+missed target: it is a benchmark, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import shutil
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import lighthouse, load, pages, prepare, report, servers
+from bench.memory import WorkerMemory, workers_cpu_seconds
+from bench.queries import queries_per_page
+
+ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+
+
+def options(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split(
+        "\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--fhir", type=Path, default=ROOT.parent / "shared" / "fhir",
+                        help="a FHIR bundle, or a folder whose largest *.json is imported")
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured time per page")
+    parser.add_argument("--warmup", type=float, default=2.0, help="warm-up time per page")
+    parser.add_argument("--clients", type=int, default=20, help="concurrent clients")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--lighthouse", action="store_true",
+                        help="install Lighthouse into bench/.lighthouse with npm when missing")
+    parser.add_argument("--no-lighthouse", action="store_true",
+                        help="skip Lighthouse even when it is installed")
+    parser.add_argument("--chrome", default=os.environ.get("CHROME_PATH", "/usr/bin/chromium"),
+                        help="the Chromium Lighthouse drives")
+    parser.add_argument("--instance", type=Path,
+                        help="instance folder to create (default: a new temporary folder)")
+    parser.add_argument("--keep", action="store_true", help="keep the instance folder")
+    parser.add_argument("--results", type=Path, default=HERE / "results",
+                        help="where the JSON and latest.md go")
+    return parser.parse_args(argv)
+
+
+def _in_process(env: dict, bundle: Path) -> dict:
+    """Give the large record an account, then count queries per page with a test client."""
+    os.environ.update(env)
+    from portal import create_app
+    from portal.demo import DEMO_PASSWORD
+    from portal.extensions import db
+
+    app = create_app({"SESSION_COOKIE_SECURE": False})
+    with app.app_context():
+        large = prepare.add_large_account(bundle)
+        threads = {who: prepare.first_thread_of(who)
+                   for who in (prepare.SMALL_USER, prepare.LARGE_USER)}
+        small = prepare.patient_number_of(prepare.SMALL_USER)
+        engine = db.engine
+    paths = {who: {"dashboard": "/home", "results": "/record/results",
+                   "thread": f"/messages/{threads[who]}"} for who in threads}
+    anonymous = queries_per_page(app, engine, None, DEMO_PASSWORD, {"sign-in": "/sign-in"})
+    counts = {who: {**anonymous, **queries_per_page(app, engine, who, DEMO_PASSWORD,
+                                                     paths[who])} for who in paths}
+    engine.dispose()
+    queries = {name: {"small": counts[prepare.SMALL_USER][name]["queries"],
+                      "large": counts[prepare.LARGE_USER][name]["queries"],
+                      "status": {who: counts[who][name]["status"] for who in counts}}
+               for name in counts[prepare.SMALL_USER]}
+    return {"paths": paths, "queries": queries,
+            "records": {"small": f"{prepare.SMALL_USER} ({small}, demo)",
+                        "large": f"{prepare.LARGE_USER} ({large['patient_number']}: "
+                                 f"{large['record_items']} record items, "
+                                 f"{large['messages']} messages)"}}
+
+
+def _load(portal, bare, cookie: str, paths: dict, args) -> tuple[dict, dict]:
+    """Each page under load in turn, with the workers' memory sampled throughout."""
+    host, results = servers.HOST, {}
+    memory = {"portal": WorkerMemory(portal.pid), "bare": WorkerMemory(bare.pid)}
+    for sampler in memory.values():
+        sampler.start()
+    plan = [("bare", bare, "/", None), ("sign-in", portal, "/sign-in", None)]
+    plan += [(name, portal, path, cookie) for name, path in paths.items()]
+    for name, server, path, page_cookie in plan:
+        headers = {"Cookie": page_cookie} if page_cookie else {}
+        print(f"  {name:10} {path:24}", end="", flush=True)
+        cpu = workers_cpu_seconds(server.pid)
+        outcome = load.run_load(host, server.port, path, headers, args.clients, args.seconds,
+                                args.warmup).summary()
+        used = workers_cpu_seconds(server.pid) - cpu
+        outcome["server_cpu_ms_per_request"] = round(
+            used * 1000 / outcome["answered_with_warmup"], 2) \
+            if outcome["answered_with_warmup"] else None
+        print(f" {outcome['rps']:8.1f} req/s  p50 {outcome['p50_ms']} ms  "
+              f"p95 {outcome['p95_ms']} ms  errors {outcome['errors']}  "
+              f"server CPU {outcome['server_cpu_ms_per_request']} ms/req")
+        results[name] = outcome
+        time.sleep(1)
+    return results, {name: sampler.stop() for name, sampler in memory.items()}
+
+
+def _sizes(portal, cookies: dict, paths: dict) -> tuple[list[dict], dict]:
+    assets: dict[str, dict] = {}
+    sizes = [{"name": "sign-in", **pages.measure_page(servers.HOST, portal.port, "/sign-in",
+                                                      None, assets)}]
+    for who, label in ((prepare.SMALL_USER, ""), (prepare.LARGE_USER, " (large)")):
+        for name, path in paths[who].items():
+            sizes.append({"name": name + label, **pages.measure_page(
+                servers.HOST, portal.port, path, cookies[who], assets)})
+    return sizes, assets
+
+
+def _lighthouse(args, portal, cookie: str, paths: dict) -> dict:
+    command = None if args.no_lighthouse else lighthouse.find_lighthouse()
+    if command is None and args.lighthouse and not args.no_lighthouse:
+        print("Installing Lighthouse into bench/.lighthouse ...", flush=True)
+        command = lighthouse.install()
+    if command is None:
+        reason = "switched off" if args.no_lighthouse else \
+            "not installed (make bench BENCH_ARGS=--lighthouse installs it)"
+        print(f"Lighthouse: skipped, {reason}")
+        return {"status": f"skipped: {reason}"}
+    base = f"http://{servers.HOST}:{portal.port}"
+    targets = [("sign-in", "/sign-in", None)] + [(n, p, cookie) for n, p in paths.items()]
+    scores, out = {}, Path(tempfile.mkdtemp(prefix="bench-lighthouse-"))
+    for name, path, page_cookie in targets:
+        print(f"  Lighthouse {name} ...", flush=True)
+        scores[name] = lighthouse.score(command, base + path, page_cookie,
+                                        out / f"{name}.json", args.chrome)
+    shutil.rmtree(out, ignore_errors=True)
+    return {"status": "measured", "command": " ".join(command), "pages": scores}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = options(argv)
+    started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    instance = args.instance or Path(tempfile.mkdtemp(prefix="portal-bench-"))
+    secret = secrets.token_hex(32)
+    bundle = prepare.largest_bundle(args.fhir.resolve())
+    run: dict = {"started": started, "machine": servers.machine(),
+                 "options": {"seconds": args.seconds, "warmup": args.warmup,
+                             "clients": args.clients, "workers": args.workers,
+                             "accept_encoding": load.BROWSER_ENCODINGS}}
+    print(f"Preparing {instance}: migrations, demo clinic, {bundle.name} ...", flush=True)
+    run["instance"] = prepare.prepare_instance(
+        instance, bundle, prepare.portal_env(instance, "development", secret))
+    run.update(_in_process(prepare.portal_env(instance, "development", secret), bundle))
+    env = prepare.portal_env(instance, "production", secret)
+    run["gunicorn"] = servers.gunicorn_settings(args.workers, env)
+    started_servers = []
+    try:
+        bare = servers.start("bare", "bench.bare:app", env, instance / "bare.log", args.workers,
+                             expect=b"Bare Flask")
+        started_servers.append(bare)
+        portal = servers.start("portal", "wsgi:app", env, instance / "portal.log",
+                               args.workers, ready_path="/sign-in", expect=b"csrf_token")
+        started_servers.append(portal)
+        cookies = {}
+        for who in (prepare.SMALL_USER, prepare.LARGE_USER):
+            browser = pages.Browser(servers.HOST, portal.port)
+            browser.sign_in(who, prepare.demo_password())
+            cookies[who] = browser.cookie_header()
+        run["sizes"], run["assets"] = _sizes(portal, cookies, run["paths"])
+        print(f"Load: {args.clients} clients, {args.warmup:.0f} s warm-up + "
+              f"{args.seconds:.0f} s per page", flush=True)
+        run["load"], run["memory"] = _load(portal, bare, cookies[prepare.SMALL_USER],
+                                           run["paths"][prepare.SMALL_USER], args)
+        run["lighthouse"] = _lighthouse(args, portal, cookies[prepare.SMALL_USER],
+                                        run["paths"][prepare.SMALL_USER])
+    finally:
+        servers.stop_all(started_servers)
+        if not args.keep and args.instance is None:
+            shutil.rmtree(instance, ignore_errors=True)
+    data, latest = report.write(run, args.results)
+    print()
+    print(report.markdown(run))
+    print(f"Written: {data.relative_to(ROOT) if data.is_relative_to(ROOT) else data}, "
+          f"{latest.relative_to(ROOT) if latest.is_relative_to(ROOT) else latest}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

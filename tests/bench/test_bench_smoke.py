@@ -1,0 +1,110 @@
+"""The benchmark's own pieces, so `make bench` cannot rot unnoticed.
+
+Only the pure functions and the page parsing run here; the benchmark itself (gunicorn,
+load, Lighthouse) is `make bench`, never part of the test suite.
+"""
+
+import gzip
+import math
+
+import pytest
+
+from bench import report
+from bench.bare import app as bare_app
+from bench.load import percentile
+from bench.pages import gzip_size, kept_by_browser, page_assets
+from bench.prepare import largest_bundle
+
+BASE_PAGE = """<!doctype html><html lang="en"><head>
+<link rel="stylesheet" href="/static/css/portal.0123456789ab.css">
+<link rel="icon" href="data:,">
+<link rel="preload" href="/static/fonts/x.woff2" as="font">
+<link rel="canonical" href="/sign-in">
+<script src="/static/vendor/htmx.min.0123456789ab.js" defer></script>
+<script src="/static/js/portal.0123456789ab.js" defer></script>
+<script src="https://cdn.example/other.js"></script>
+</head><body><img src="/static/logo.png" alt=""><script src="/static/js/portal.0123456789ab.js">
+</script></body></html>"""
+
+
+def test_percentile_interpolates_between_ranks():
+    values = [float(n) for n in range(10, 0, -1)]
+    assert percentile(values, 0) == 1
+    assert percentile(values, 50) == 5.5
+    assert percentile(values, 95) == pytest.approx(9.55)
+    assert percentile(values, 100) == 10
+    assert percentile([7.0], 95) == 7
+    assert math.isnan(percentile([], 50))
+    with pytest.raises(ValueError):
+        percentile(values, 101)
+
+
+def test_gzip_size_is_the_size_of_the_gzipped_bytes():
+    data = b"<p>The same sentence again.</p>\n" * 200
+    assert gzip_size(data) == len(gzip.compress(data, compresslevel=6, mtime=0))
+    assert gzip_size(data) < len(data) / 10
+    assert gzip_size(data, level=1) >= gzip_size(data, level=9)
+
+
+def test_page_assets_lists_what_a_browser_downloads_once_each():
+    assert page_assets(BASE_PAGE) == [
+        "/static/css/portal.0123456789ab.css", "/static/fonts/x.woff2",
+        "/static/vendor/htmx.min.0123456789ab.js", "/static/js/portal.0123456789ab.js",
+        "/static/logo.png"]
+
+
+def test_only_long_immutable_caching_counts_as_kept():
+    assert kept_by_browser("max-age=315360000, public, immutable")
+    assert not kept_by_browser("max-age=3600, public")
+    assert not kept_by_browser("max-age=60, immutable")
+    assert not kept_by_browser(None)
+
+
+def test_the_portals_pages_reference_their_css_and_javascript(client, clinic):
+    html = client.get("/sign-in").get_data(as_text=True)
+    assets = page_assets(html)
+    assert any(url.startswith("/static/css/portal.") for url in assets)
+    assert any(url.startswith("/static/js/portal.") for url in assets)
+
+
+def test_the_bare_app_serves_a_small_page():
+    response = bare_app.test_client().get("/")
+    assert response.status_code == 200
+    assert len(response.data) < 1024
+
+
+def test_largest_bundle_picks_the_biggest_file(tmp_path):
+    (tmp_path / "a.json").write_text("{}")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.json").write_text("{" + " " * 100 + "}")
+    assert largest_bundle(tmp_path) == tmp_path / "sub" / "b.json"
+    assert largest_bundle(tmp_path / "a.json") == tmp_path / "a.json"
+
+
+def _run(dashboard_rps: float, p95: float, first: int, repeat: int) -> dict:
+    timed = {"rps": dashboard_rps, "p50_ms": p95 / 2, "p95_ms": p95, "p99_ms": p95,
+             "errors": 0, "path": "/home"}
+    size = {"name": "dashboard", "html_gzip_bytes": repeat, "html_bytes": repeat * 3,
+            "first_visit_gzip_bytes": first, "repeat_visit_gzip_bytes": repeat}
+    return {"started": "2026-01-01T00:00:00Z", "options": {"clients": 20, "warmup": 2,
+                                                           "seconds": 10},
+            "machine": {"cpus": 2, "cpu_model": "test", "load_average": (0.0, 0.0, 0.0),
+                        "python": "3"},
+            "gunicorn": {"workers": "2", "worker_class": "sync", "threads": "1"},
+            "load": {"bare": {**timed, "rps": 1000.0, "path": "/"},
+                     **{page: timed for page in report.TIMED_PAGES}},
+            "sizes": [size], "assets": {}, "queries": {"dashboard": {"small": 9, "large": 9}},
+            "records": {"small": "s", "large": "l"},
+            "memory": {server: {"workers": {}, "summary": dict.fromkeys(
+                ("peak_rss_mib", "vmhwm_mib", "peak_pss_mib", "peak_private_mib"), 0.0)}
+                for server in ("portal", "bare")},
+            "lighthouse": {"status": "skipped: not installed"}}
+
+
+def test_targets_pass_and_miss_at_their_limits():
+    good = {row[0]: row[2] for row in report.targets(_run(300.0, 49.0, 35 * 1024, 10 * 1024))}
+    bad = {row[0]: row[2] for row in report.targets(_run(299.0, 50.0, 35 * 1024 + 1,
+                                                          10 * 1024 + 1))}
+    assert set(good.values()) == {"PASS", "skipped"}
+    assert [v for v in bad.values() if v != "skipped"] == ["MISS"] * (len(bad) - 2)
+    assert "| dashboard throughput" in report.markdown(_run(300.0, 49.0, 1, 1))
