@@ -13,6 +13,7 @@ foreign keys point at its tables) and a later `flask db upgrade`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -26,6 +27,8 @@ from sqlalchemy.engine import URL, Engine
 from portal.backup.archive import BackupError
 
 CLIENT_PACKAGE = "postgresql-client"
+#: How long a restore waits for a lock before it gives up (a portal still running).
+LOCK_TIMEOUT = "30s"
 
 
 def _quote(value) -> str:
@@ -119,28 +122,51 @@ def restore(engine: Engine, dump_file: Path, made_with: int | None) -> list[str]
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")))
     leftovers = sorted(live - tables_in(pg_restore, dump_file))
     conninfo, env = connection(engine.url)
-    loader_args = [psql, "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1",
-                   "--single-transaction", f"--dbname={conninfo}"]
-    if leftovers:
-        drops = " ".join('DROP TABLE IF EXISTS public."{}" CASCADE;'.format(
-            name.replace('"', '""')) for name in leftovers)
-        loader_args += ["--command", drops]
+    first = f"SET lock_timeout = '{LOCK_TIMEOUT}';" + "".join(
+        ' DROP TABLE IF EXISTS public."{}" CASCADE;'.format(name.replace('"', '""'))
+        for name in leftovers)
+    _load([pg_restore, "--clean", "--if-exists", "--no-owner", "--no-privileges", "--file=-",
+           str(dump_file)],
+          [psql, "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--single-transaction",
+           f"--dbname={conninfo}", "--command", first, "--file=-"], env)
+    return leftovers
+
+
+def _load(script_args: list[str], loader_args: list[str], env: dict[str, str]) -> None:
+    """Run the SQL pg_restore writes through psql, keeping our lock timeout in force.
+
+    The script sets lock_timeout to 0 (wait for ever); a portal still running with a
+    transaction open would then make the restore hang. The line is swapped for ours, so
+    the restore gives up instead and says why.
+    """
     with tempfile.TemporaryFile() as script_errors, tempfile.TemporaryFile() as load_errors:
-        script = subprocess.Popen(
-            [pg_restore, "--clean", "--if-exists", "--no-owner", "--no-privileges",
-             "--file=-", str(dump_file)],
-            stdout=subprocess.PIPE, stderr=script_errors, env=env)
-        loader = subprocess.Popen(loader_args + ["--file=-"], stdin=script.stdout,
+        script = subprocess.Popen(script_args, stdout=subprocess.PIPE, stderr=script_errors,
+                                  env=env)
+        loader = subprocess.Popen(loader_args, stdin=subprocess.PIPE,
                                   stdout=subprocess.DEVNULL, stderr=load_errors, env=env)
-        script.stdout.close()  # psql alone reads it now
+        try:
+            for line in script.stdout:
+                if line.startswith(b"SET lock_timeout = "):
+                    loader.stdin.write(f"SET lock_timeout = '{LOCK_TIMEOUT}';\n".encode())
+                    break  # the rest goes through unread
+                loader.stdin.write(line)
+            shutil.copyfileobj(script.stdout, loader.stdin, 1 << 20)
+        except BrokenPipeError:  # psql stopped at an error; its message says which
+            pass
+        with contextlib.suppress(BrokenPipeError):
+            loader.stdin.close()
         loader.wait()
+        script.stdout.close()
         script.wait()
         if loader.returncode != 0 or script.returncode != 0:
             script_errors.seek(0)
             load_errors.seek(0)
+            messages = load_errors.read() + b"\n" + script_errors.read()
+            advice = (" Other connections hold locks on its tables: stop the portal (and "
+                      "anything else using the database) and run the restore again."
+                      if b"lock timeout" in messages else "")
             raise BackupError("The database could not be restored; it is unchanged. "
-                              + _errors(load_errors.read() + b"\n" + script_errors.read()))
-    return leftovers
+                              + _errors(messages) + advice)
 
 
 def _errors(stderr: bytes) -> str:

@@ -115,6 +115,24 @@ def test_a_restore_that_fails_halfway_changes_nothing(pg_portal, tmp_path):
         _db.session.commit()
 
 
+@pytest.mark.timeout(120)  # waiting for ever is the failure this test is about
+def test_a_restore_gives_up_rather_than_wait_for_a_running_portal(pg_portal, tmp_path,
+                                                                  monkeypatch):
+    archive = _back_up(pg_portal, tmp_path / "pg.tar.gz")
+    monkeypatch.setattr(postgres, "LOCK_TIMEOUT", "1s")
+    rows = snapshot()
+    other = _db.engine.connect()  # another worker, inside a transaction that read patients
+    try:
+        other.execute(text("SELECT count(*) FROM patients"))
+        result = cli(pg_portal, "restore", "--yes", str(archive))
+    finally:
+        other.rollback()
+        other.close()
+    assert result.exit_code == 1, result.output
+    assert "lock timeout" in result.output and "stop the portal" in result.output
+    assert snapshot() == rows
+
+
 def test_a_dump_postgresql_cannot_load_changes_nothing(pg_portal, tmp_path):
     broken = tmp_path / "dump"
     broken.write_bytes(b"PGDMP but not really a dump")
