@@ -5,6 +5,7 @@ around `create_backup` and `prepare_restore`.
 """
 
 from portal.backup.archive import BackupError
-from portal.backup.services import Backup, Restore, create_backup, prepare_restore
+from portal.backup.making import Backup, create_backup
+from portal.backup.restoring import Restore, prepare_restore
 
 __all__ = ["Backup", "BackupError", "Restore", "create_backup", "prepare_restore"]

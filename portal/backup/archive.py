@@ -20,6 +20,8 @@ import zlib
 from collections.abc import Callable
 from pathlib import Path
 
+from sqlalchemy.engine import Engine
+
 FORMAT = 1
 MANIFEST = "manifest.json"
 DATABASE_MEMBERS = {"sqlite": "database/portal.sqlite3", "postgresql": "database/portal.pgdump"}
@@ -30,6 +32,14 @@ _MANIFEST_LIMIT = 16 << 20
 
 class BackupError(Exception):
     """A backup or restore that cannot go on; the message says why and what to do."""
+
+
+def database_kind(engine: Engine) -> str:
+    """The kind of the configured database: "sqlite" or "postgresql" (the two backed up)."""
+    kind = engine.url.get_backend_name()
+    if kind not in DATABASE_MEMBERS:
+        raise BackupError(f"Backups support SQLite and PostgreSQL, not {kind}.")
+    return kind
 
 
 class _Hashing:

@@ -122,6 +122,13 @@ def test_an_archive_name_is_used_as_given_and_never_overwritten(portal, tmp_path
     assert [p.name for p in tmp_path.iterdir() if "nightly" in p.name] == ["nightly.tar.gz"]
 
 
+def test_a_backup_never_goes_into_the_upload_folder_it_holds(portal):
+    for output in (_uploads(portal), _uploads(portal) / "nested", _uploads(portal) / "b.tar.gz"):
+        result = cli(portal, "backup", "--output", str(output))
+        assert result.exit_code == 1 and "cannot go into the upload folder" in result.output
+    assert sorted(files_in(_uploads(portal))) == [portal.stored["stored_name"]]
+
+
 def test_backup_is_a_consistent_snapshot_while_the_portal_writes(portal, tmp_path):
     database = Path(_db.engine.url.database)
     make_patient(given_name="Committed")  # sits in the -wal file, not yet in portal.db

@@ -1,8 +1,8 @@
-"""Backing up the database and uploaded files into one archive, and restoring from one.
+"""Restoring a backup: check the whole archive first, then replace the live data.
 
-A restore first unpacks the whole archive beside the live data and checks it (every
-member's checksum, the kind of database, the migration it is at), and only then
-replaces anything: a damaged or unsuitable backup changes nothing.
+The archive is unpacked beside the live data and checked (every member's checksum, the
+kind of database, the migration it is at) before anything is replaced: a damaged or
+unsuitable backup changes nothing.
 """
 
 from __future__ import annotations
@@ -12,100 +12,21 @@ import secrets
 import shutil
 import tempfile
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from flask import current_app
-from sqlalchemy import inspect
-from sqlalchemy.engine import Engine
 
 from portal.backup import postgres, sqlite
 from portal.backup.archive import (
     DATABASE_MEMBERS,
     UPLOADS,
-    ArchiveWriter,
     BackupError,
+    database_kind,
     read_archive,
 )
 from portal.extensions import db
-
-ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
-
-
-@dataclass(frozen=True)
-class Backup:
-    """A finished backup: where it is, how big, and how many uploaded files it holds."""
-
-    path: Path
-    size: int
-    uploads: int
-
-
-def database_kind(engine: Engine) -> str:
-    """"sqlite" or "postgresql": the kinds of database that can be backed up."""
-    kind = engine.url.get_backend_name()
-    if kind not in DATABASE_MEMBERS:
-        raise BackupError(f"Backups support SQLite and PostgreSQL, not {kind}.")
-    return kind
-
-
-def archive_path(output: Path | None, now: datetime) -> Path:
-    """Where the new archive goes: `output` if it names an archive file, else a folder.
-
-    The folder (the instance folder's backups/ when none is given) is made if missing.
-    """
-    if output is not None and output.name.endswith(ARCHIVE_SUFFIXES) and not output.is_dir():
-        if not output.parent.is_dir():
-            raise BackupError(f"The folder {output.parent} does not exist.")
-        return output
-    folder = output or Path(current_app.config["INSTANCE_DIR"]) / "backups"
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return folder / f"portal-backup-{now:%Y%m%d-%H%M%S}.tar.gz"
-
-
-def _portal_version() -> str:
-    try:
-        return metadata.version("patient-portal")
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
-def create_backup(output: Path | None = None) -> Backup:
-    """Write the database and the upload folder into one new archive, readable by its owner.
-
-    The database is copied first and the files after, so that files uploaded meanwhile
-    are extra rather than missing.
-    """
-    now = datetime.now(UTC)
-    target = archive_path(output, now)
-    engine = db.engine
-    kind = database_kind(engine)
-    facts: dict = {"kind": kind, "member": DATABASE_MEMBERS[kind]}
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".portal-backup-") as work:
-        copy = Path(work) / "database"
-        if kind == "sqlite":
-            revision = sqlite.copy_online(sqlite.database_path(engine), copy)
-        else:
-            facts.update(postgres.dump(engine, copy))
-            revision = _live_revision(engine)
-        with ArchiveWriter(target) as archive:
-            archive.add_file(DATABASE_MEMBERS[kind], copy)
-            uploads = archive.add_folder(UPLOADS, Path(current_app.config["UPLOAD_DIR"]))
-            archive.finish({"format": 1, "portal_version": _portal_version(),
-                            "created_at": now.isoformat(timespec="seconds"),
-                            "alembic_revision": revision, "database": facts,
-                            "uploads": uploads})
-    return Backup(path=target, size=target.stat().st_size, uploads=uploads)
-
-
-def _live_revision(engine: Engine) -> str | None:
-    with engine.connect() as conn:
-        if not inspect(conn).has_table("alembic_version"):
-            return None
-        return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
 
 @dataclass
