@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -47,7 +47,8 @@ def handle_http_error(error: HTTPException):
 def handle_unexpected(error: Exception):
     """Anything unforeseen: roll back so nothing is half-saved, log it, show the 500 page."""
     db.session.rollback()
-    current_app.logger.exception("Unhandled error")
+    # The path only (tokens masked by portal.logs): never the query string or the form.
+    current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
     return handle_http_error(InternalServerError())
 
 

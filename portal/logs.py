@@ -3,9 +3,9 @@
 Names, search terms and notes travel in forms and query strings (`?q=Jansen`), and reset
 and verification links carry a token in their path. So the access log keeps only the
 method, the path with long tokens masked, the status, the size and the time, and every
-line of the error logs passes `RedactingFilter`, which masks the same things and drops
-PostgreSQL's `DETAIL:` lines (they repeat the values of the row that failed). SQL
-parameters never reach an error message at all: the engine hides them
+line of the error logs passes `RedactingFilter`, which masks the same things and e-mail
+addresses, and drops PostgreSQL's `DETAIL:` lines (they repeat the values of the row that
+failed). SQL parameters never reach an error message at all: the engine hides them
 (`hide_parameters`, see config.py). Form bodies are never logged anywhere.
 """
 
@@ -21,6 +21,8 @@ _TOKEN_SEGMENT = re.compile(r"(?<=/)[^/\s\"'?#]{32,}")
 #: A path followed by a query string, anywhere in a message.
 _PATH_WITH_QUERY = re.compile(r"(/[^\s\"'?#]*)\?[^\s\"'#]*")
 _DETAIL_LINE = re.compile(r"^\s*DETAIL:.*$\n?", re.MULTILINE)
+#: An e-mail address (a mail server refusing one puts it in the error).
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 #: Loggers whose lines may mention a request: the portal's, gunicorn's and Flask's dev server.
 FILTERED_LOGGERS = ("portal", "werkzeug", "gunicorn.error", "gunicorn.access", "flask-limiter")
 
@@ -35,9 +37,10 @@ def safe_path(path: str) -> str:
 
 
 def scrub(text: str) -> str:
-    """Mask query strings, tokens in paths and PostgreSQL's DETAIL lines in a log text."""
+    """Mask query strings, tokens in paths, e-mail addresses and PostgreSQL's DETAIL lines."""
     text = _PATH_WITH_QUERY.sub(lambda match: match.group(1), text)
     text = _DETAIL_LINE.sub("", text)
+    text = _EMAIL.sub("<e-mail>", text)
     return _TOKEN_SEGMENT.sub(":token", text)
 
 

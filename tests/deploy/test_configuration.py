@@ -8,6 +8,7 @@ portal/, gunicorn.conf.py, wsgi.py, the tests, the Makefile and .ci/run.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -51,6 +52,7 @@ def _looked_up(node: ast.Call) -> str | None:
     return None
 
 
+@functools.cache
 def settings_in_code() -> dict[str, set]:
     """Every PORTAL_ name in the code, with the literal defaults it is read with."""
     found: dict[str, set] = {}

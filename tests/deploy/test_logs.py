@@ -32,6 +32,11 @@ def test_log_text_loses_query_strings_and_database_details():
     assert "GET /staff/patients" in cleaned and "UniqueViolation" in cleaned
 
 
+def test_log_text_loses_e_mail_addresses():
+    refused = "SMTPRecipientsRefused({'grace.thompson@mail.example': (550, b'no such user')})"
+    assert "grace" not in scrub(refused) and "<e-mail>" in scrub(refused)
+
+
 def test_an_error_logged_by_the_portal_holds_no_values_from_the_database(app, db, caplog,
                                                                         monkeypatch):
     # Alembic's logging set-up (migrations/env.py), run in this process by the `app`
