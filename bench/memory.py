@@ -81,7 +81,7 @@ def unshared_kib(pid: int) -> dict[str, int]:
 class WorkerMemory(threading.Thread):
     """Samples the RSS of the workers of gunicorn master `master` until stopped."""
 
-    def __init__(self, master: int, every: float = 0.2):
+    def __init__(self, master: int, every: float = 0.5):
         super().__init__(daemon=True)
         self.master, self.every = master, every
         self.peak_kib: dict[int, int] = {}

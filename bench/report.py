@@ -52,10 +52,15 @@ def targets(run: dict) -> list[tuple[str, str, str]]:
     scores = run.get("lighthouse", {}).get("pages") or {}
     for category in ("performance", "accessibility"):
         values = {page: result.get(category) for page, result in scores.items()}
-        if not values or any(v is None for v in values.values()):
+        if not values:
             measured = run.get("lighthouse", {}).get("status", "skipped")
             rows.append((f"Lighthouse mobile {category} {LIGHTHOUSE_TARGET}", measured,
                          _verdict(None)))
+            continue
+        failed = sorted(page for page, value in values.items() if value is None)
+        if failed:
+            rows.append((f"Lighthouse mobile {category} {LIGHTHOUSE_TARGET}",
+                         f"no score for {', '.join(failed)} (see below)", "error"))
             continue
         worst = min(values, key=values.get)
         rows.append((f"Lighthouse mobile {category} {LIGHTHOUSE_TARGET} (lowest page)",
@@ -107,7 +112,7 @@ def markdown(run: dict) -> str:
              table(["page", "small record", "large record"],
                    [(name, q["small"], q["large"]) for name, q in run["queries"].items()]), "",
              "## Peak memory per worker", "",
-             "Sampled every 0.2 s under load: RSS, Pss (memory shared with the master "
+             "Sampled every 0.5 s under load: RSS, Pss (memory shared with the master "
              "and the other worker shared out) and private memory; and the kernel's "
              "high-water mark of RSS (VmHWM) over the worker's life, sign-ins included. "
              "The highest worker of each server; workers replaced during the run "

@@ -108,3 +108,18 @@ def test_targets_pass_and_miss_at_their_limits():
     assert set(good.values()) == {"PASS", "skipped"}
     assert [v for v in bad.values() if v != "skipped"] == ["MISS"] * (len(bad) - 2)
     assert "| dashboard throughput" in report.markdown(_run(300.0, 49.0, 1, 1))
+
+
+def test_lighthouse_scores_are_checked_page_by_page():
+    run = _run(300.0, 49.0, 1, 1)
+    run["lighthouse"] = {"status": "measured", "pages": {
+        "sign-in": {"performance": 100, "accessibility": 100},
+        "dashboard": {"performance": 97, "accessibility": 100},
+        "thread": {"error": "Chrome did not start"}}}
+    rows = {row[0]: row[1:] for row in report.targets(run)}
+    assert rows["Lighthouse mobile performance 100"] == ("no score for thread (see below)",
+                                                        "error")
+    del run["lighthouse"]["pages"]["thread"]
+    rows = {row[0]: row[1:] for row in report.targets(run)}
+    assert rows["Lighthouse mobile performance 100 (lowest page)"] == ("97 (dashboard)", "MISS")
+    assert rows["Lighthouse mobile accessibility 100 (lowest page)"][1] == "PASS"
