@@ -97,17 +97,21 @@ def acting_patient_id(user: User) -> int | None:
 
 
 def forget_ended_choice(user: User) -> bool:
-    """Drop the choice of whom to act for once no grant allows it any more (revoked,
-    expired, ended by an age rule), with the refusal on record; True when dropped.
+    """Drop the choice of whom to act for once the grant that allowed it has ended
+    (revoked, expired, ended by an age rule), with the refusal on record; True when dropped.
 
-    Only the home page does this: every other page keeps refusing the choice with 404.
+    Only the home page does this; every other page keeps refusing the choice with 404,
+    and so does the home page for a choice no grant ever allowed.
     """
     chosen = session.get(ACTING_FOR_KEY)
     if chosen is None or chosen == user.patient_id or permissions_for(user, chosen):
         return False
-    known = db.session.get(Patient, chosen) is not None
-    audit.record(f"denied:{Permission.VIEW_RECORD}", patient=chosen if known else None,
-                 outcome="denied", target="home: access ended", commit=True)
+    from portal.family.rules import ever_granted
+
+    if not ever_granted(user, chosen):
+        return False
+    audit.record(f"denied:{Permission.VIEW_RECORD}", patient=chosen, outcome="denied",
+                 target="home: access ended", commit=True)
     session.pop(ACTING_FOR_KEY)
     return True
 

@@ -127,6 +127,13 @@ def proxies_with(patient: Patient, permission: str) -> list[tuple[User, str]]:
     return list(found.values())
 
 
+def ever_granted(user, patient_id: int) -> bool:
+    """Whether `user` ever held a grant for the patient (whatever its state now)."""
+    return db.session.scalar(select(ProxyGrant.id).where(
+        ProxyGrant.grantee_user_id == user.id, ProxyGrant.patient_id == patient_id,
+        ProxyGrant.status != "invited").limit(1)) is not None
+
+
 #: Set in the session once the family page found grants for a user with an own record.
 _HAS_LINKS_KEY = "proxy_has_links"
 

@@ -156,6 +156,10 @@ def _repeat_request(visit: Visit) -> int:
                              .order_by(RepeatRequest.id).limit(1)) or 0
 
 
+def _patient_id(number: str) -> int:
+    return db.session.scalar(select(Patient.id).where(Patient.patient_number == number)) or 0
+
+
 def _proxy_request() -> int:
     """The first request for proxy access waiting for staff (0, a 404, if none)."""
     from portal.family.models import AccessRequest
@@ -294,6 +298,8 @@ PARAMETER_PROVIDERS: dict[str, Callable[[Visit], object]] = {
     "attachment_id": _attachment,
     "messages.request_repeat:item_id": _current_medicine,
     "request_id": _repeat_request,
+    # /staff/family/patients/<id>: the demo child, who has someone acting for him.
+    "family.staff_grants:patient_id": lambda visit: _patient_id(PROXY_VIEW_PATIENT),
     # /staff/family/requests/<id>[/document]: the demo's pending request for proxy access.
     "family.staff_request:request_id": lambda visit: _proxy_request(),
     "family.staff_request_document:request_id": lambda visit: _proxy_request(),

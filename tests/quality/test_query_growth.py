@@ -1,8 +1,9 @@
 """The query-growth gate: a page runs as many queries for a long record as for a short one.
 
 Two patients get every kind of item the seeders know (tests/quality/seeders.py): one 5
-of each, one 500. Every GET route is then crawled for each of them, by the patient
-and by staff looking at that patient, and the query counts must be equal route by route.
+of each, one 500. Every GET route is then crawled for each of them, by the patient, by
+a guardian acting for them and by staff looking at that patient, and the query counts
+must be equal route by route.
 """
 
 import pytest
@@ -21,7 +22,7 @@ def _queries_per_route(app, role: str, patient, user) -> dict[str, tuple[int, in
     visit to a page may store something, such as the chosen language).
     """
     client = app.test_client()
-    visitor = user if role == "patient" else make_user(role=role)
+    visitor = {"patient": user, "proxy": _parent_of(patient)}.get(role) or make_user(role=role)
     sign_in(client, visitor.username, PASSWORD)
     visit = Visit(role=role, lang="en", user=visitor, patient=patient)
     results = crawl(app, client, visit)
@@ -30,7 +31,24 @@ def _queries_per_route(app, role: str, patient, user) -> dict[str, tuple[int, in
     return {result.rule: (result.queries, result.status) for result in results}
 
 
-@pytest.mark.parametrize("role", ["patient", "admin"])
+def _parent_of(patient):
+    """A parent with no record of her own who acts for `patient` with every right."""
+    from datetime import date
+
+    from portal.extensions import db
+    from portal.family.models import ProxyGrant
+
+    parent = make_user(display_name="Parent of the patient")
+    parent.patient = None
+    db.session.add(ProxyGrant(grantee_user_id=parent.id, patient_id=patient.id,
+                              permissions=["records", "messages", "appointments", "billing",
+                                           "account"], relationship_kind="guardian",
+                              starts_on=date(2000, 1, 1), reason="test"))
+    db.session.commit()
+    return parent
+
+
+@pytest.mark.parametrize("role", ["patient", "proxy", "admin"])
 def test_queries_do_not_grow_with_the_record(app, demo, role):
     assert SEEDERS, "no item seeders registered"
     counts = {}
