@@ -2,7 +2,7 @@
 
 from flask import abort, flash, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, user_logged_in
 from sqlalchemy import func, select
 
 from portal import audit
@@ -14,7 +14,7 @@ from portal.access import (
     patient_required,
     refuse,
 )
-from portal.clinic import feature_required
+from portal.clinic import current_clinic, feature_required
 from portal.extensions import db
 from portal.family import bp, services
 from portal.family.forms import (
@@ -56,6 +56,14 @@ def acting_bar() -> dict | None:
     acting = acting_patient_id(current_user)
     current = next((link for link in links if link.patient_id == acting), None)
     return {"current": current, "links": links, "own": current_user.patient_id}
+
+
+@user_logged_in.connect
+def _note_links_at_sign_in(sender, user, **extra) -> None:
+    """A patient who also acts for someone sees the bar, and its switch, from the first page."""
+    if not user.is_staff and user.patient_id is not None and current_clinic().feature_on(
+            "family"):
+        note_links(user)
 
 
 @bp.app_context_processor

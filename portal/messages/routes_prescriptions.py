@@ -9,7 +9,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import audit
-from portal.access import Permission, may, patient_for, patient_required, refuse, staff_required
+from portal.access import (
+    Permission,
+    acting_patient_id,
+    may,
+    patient_for,
+    patient_required,
+    refuse,
+    staff_required,
+)
 from portal.clinic import current_clinic, feature_required
 from portal.messages import bp, prescriptions
 from portal.messages.forms import DecisionForm, RepeatForm
@@ -24,7 +32,8 @@ PRESCRIBERS = ("clinician", "admin")
 def repeat_prescriptions_offered() -> bool:
     """Whether the medicines page offers the signed-in person to ask for repeats."""
     return (current_user.is_authenticated and not current_user.is_staff
-            and current_clinic().feature_on("messages"))
+            and current_clinic().feature_on("messages")
+            and may(current_user, Permission.MESSAGES, acting_patient_id(current_user)))
 
 
 def _patient():

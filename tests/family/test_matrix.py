@@ -227,3 +227,39 @@ def test_a_grant_never_lets_a_proxy_add_documents(db, clinic):
     grant(mother, son, ["records", "documents"])
     assert may(mother, Permission.VIEW_RECORD, son)
     assert not may(mother, Permission.ADD_DOCUMENTS, son)
+
+
+def test_a_parent_with_her_own_record_gets_the_switch_from_the_first_page(client, clinic):
+    from tests.conftest import make_user
+
+    mother, son = make_user(display_name="Anna de Vries"), child()
+    grant(mother, son, ["records"])
+    login_as(client, mother)
+    home = client.get("/home").get_data(as_text=True)
+    assert "You are viewing your own record" in home
+    assert f'<option value="{son.id}">Daan de Vries</option>' in home
+    assert post_form(client, "/family/switch", {"patient_id": son.id},
+                     page="/home").status_code == 303
+    assert "You are viewing Daan de Vries" in client.get("/record").get_data(as_text=True)
+    assert post_form(client, "/family/switch", {"patient_id": mother.patient_id},
+                     page="/record").status_code == 303
+    assert "You are viewing your own record" in client.get("/record").get_data(as_text=True)
+
+
+def test_repeat_prescriptions_are_offered_only_with_the_messages_permission(client, clinic):
+    from portal.records.models import RecordItem
+    from portal.types import utcnow
+
+    mother, son = parent(), child()
+    db.session.add(RecordItem(patient_id=son.id, kind="medication", title="Amoxicillin",
+                              status="active", fhir_id="m1", resource={}, content_hash="m",
+                              start_at=utcnow()))
+    db.session.commit()
+    access = grant(mother, son, ["records"])
+    login_as(client, mother)
+    page = client.get("/record/medications").get_data(as_text=True)
+    assert "Amoxicillin" in page and "Ask for a repeat prescription" not in page
+    access.permissions = ["records", "messages"]
+    db.session.commit()
+    page = client.get("/record/medications").get_data(as_text=True)
+    assert "Ask for a repeat prescription of Amoxicillin" in page
