@@ -7,7 +7,6 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from portal.access import Permission, patient_for, staff_required
-from portal.auth.activation import portal_offered
 from portal.auth.services import unlock
 from portal.auth.usernames import suggest_username
 from portal.rendering import redirect_after_post, render
@@ -42,9 +41,10 @@ def _page(patient, status: int = 200, message: str | None = None, **forms):
     """The patient page with its forms; `forms` replaces the ones that came back with errors."""
     status_now = services.account_status(patient)
     user = status_now.user
+    not_invitable = services.why_not_invitable(patient)
     return render(
         "staff/patient.html", status=status, patient=patient, account=status_now,
-        offered=portal_offered(patient), message=message,
+        offered=not_invitable is None, not_invitable=not_invitable, message=message,
         invite_form=forms.get("invite") or InviteForm(
             patient=patient, formdata=None,
             data={"by_email": bool(patient.email),

@@ -24,6 +24,7 @@ from portal.auth.services import is_locked
 from portal.auth.usernames import email_taken
 from portal.clinic import current_clinic
 from portal.extensions import db
+from portal.family.rules import clinic_today, may_have_own_account
 from portal.mail import portal_url as mail_portal_url
 from portal.mail import send_mail
 from portal.models import Patient, User
@@ -134,11 +135,23 @@ class InvitationSent:
         return last_valid_day(self.invitation)
 
 
+def why_not_invitable(patient: Patient) -> str | None:
+    """Why the clinic cannot invite `patient` to an own account, or None when it can."""
+    if not portal_offered(patient):
+        return _l("The clinic does not offer the portal to this patient's group of patients, "
+                  "so they cannot be invited.")
+    if not may_have_own_account(patient, clinic_today(), current_clinic()):
+        return _l("Under the clinic's age rules this patient is too young for an own account. "
+                  "A parent or guardian can ask for access instead.")
+    return None
+
+
 def _check_may_invite(patient: Patient) -> None:
     if patient.account is not None:
         raise NotPossible(_l("This patient already has an account."))
-    if not portal_offered(patient):
-        raise NotPossible(_l("The clinic does not offer the portal to this patient's group."))
+    reason = why_not_invitable(patient)
+    if reason is not None:
+        raise NotPossible(reason)
 
 
 def _cancel_open_invitations(patient: Patient) -> None:

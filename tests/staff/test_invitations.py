@@ -4,6 +4,7 @@ import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from babel.dates import format_date
 from sqlalchemy import select
 
@@ -238,3 +239,28 @@ def test_the_patient_page_links_to_what_the_role_may_open(app, client, clinic):
     page = client.get(_page(patient)).get_data(as_text=True)
     assert appointments in page and forms in page
     assert client.get(f"/staff/patients/{patient.id}/forms").status_code == 200
+
+
+def _born_years_ago(years: int, days_later: int = 0):
+    from portal.family.rules import clinic_today
+    today = clinic_today()
+    if (today.month, today.day) == (2, 29):  # born on 29 February: a year older on 1 March
+        today = today + timedelta(days=1)
+    return today.replace(year=today.year - years) + timedelta(days=days_later)
+
+
+@pytest.mark.parametrize("preset, own_age", [("nl", 12), ("pl", 16)])
+def test_a_child_gets_an_own_account_only_from_the_age_the_rules_name(
+        app, client, db, front_desk, clinic, preset, own_age):
+    clinic.proxy_age_preset = preset
+    db.session.commit()
+    younger = make_patient(birth_date=_born_years_ago(own_age, days_later=1))
+    page = client.get(_page(younger)).get_data(as_text=True)
+    assert "too young for an own account" in page
+    assert f'action="{_page(younger)}/invitation"' not in page
+    response = _invite(client, younger, by_letter=True)
+    assert response.status_code == 409 and _open_invitations(db, younger) == []
+    birthday = make_patient(birth_date=_born_years_ago(own_age))
+    assert "too young" not in client.get(_page(birthday)).get_data(as_text=True)
+    assert _invite(client, birthday, by_letter=True).status_code == 200
+    assert len(_open_invitations(db, birthday)) == 1
