@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended cost
 
@@ -58,6 +59,46 @@ def set_security_headers(response: Response) -> Response:
     return response
 
 
+#: The largest id a row can have (PostgreSQL's integer). A larger number names nothing,
+#: and SQLite cannot even take one beyond 2**63 as a query parameter (a 500).
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: a number an id can be, else no match (404)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def bounded_int(value: str) -> int:
+    """`type=` for `request.args.get(...)`: a number an id or page can be; else ValueError,
+    so that the default is used."""
+    number = int(value)
+    if not -MAX_ID <= number <= MAX_ID:
+        raise ValueError(f"{value!r} is out of range")
+    return number
+
+
+def refuse_nul_characters() -> None:
+    """Answer 400 to a request carrying a NUL character in its path or parameters.
+
+    Nobody types one, and PostgreSQL refuses NUL in every query: without this, a NUL in
+    a search, a sign-in name or any form field would be a 500 there (SQLite would even
+    store it). Refused before any view runs, so nothing is half-done.
+    """
+    if request.method == "POST":
+        values = [*request.form.items(multi=True),
+                  *((name, upload.filename or "") for name, upload
+                    in request.files.items(multi=True))]
+    else:
+        values = []
+    values += request.args.items(multi=True)
+    if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in values):
+        abort(400)
+
+
 def use_fast_hashing() -> None:
     """Tests only: cheap argon2 settings, so a suite that signs in thousands of times is quick."""
     global _hasher, _DUMMY_HASH
@@ -69,6 +110,9 @@ def init_app(app: Flask) -> None:
     """Attach the security headers to every response; believe only the proxies configured."""
     if app.testing and app.config.get("FAST_PASSWORD_HASHING"):
         use_fast_hashing()
+    # Before any blueprint adds its routes: they parse <int:...> with the converter set now.
+    app.url_map.converters["int"] = IdConverter
+    app.before_request(refuse_nul_characters)
     app.after_request(set_security_headers)
     proxies = app.config.get("PROXY_COUNT") or 0
     if proxies:

@@ -13,6 +13,7 @@ from portal.appointments.forms import BookForm, ConfirmForm
 from portal.clinic import feature_required
 from portal.i18n import in_language
 from portal.rendering import redirect_after_post, render
+from portal.security import bounded_int
 from portal.types import utcnow
 
 
@@ -51,6 +52,8 @@ def chosen_day(default: date | None) -> date | None:
         asked = date.fromisoformat(request.args.get("start", ""))
     except ValueError:
         asked = None
+    if asked is not None and asked.year > today.year + 10:
+        asked = None  # nothing is bookable that far ahead, and the calendar could not page on
     day = asked or default or today
     return max(day, today)
 
@@ -100,7 +103,8 @@ def _book_page(patient, kind, status: int = 200, message: str | None = None):
 def book():
     """Choose the kind of appointment, then a free time from a few days at a time."""
     patient = patient_for(Permission.APPOINTMENTS)
-    return _book_page(patient, services.find_online_type(request.args.get("type", type=int)))
+    kind = services.find_online_type(request.args.get("type", type=bounded_int))
+    return _book_page(patient, kind)
 
 
 def _confirm_page(patient, slot, form, status: int = 200):
@@ -113,7 +117,7 @@ def _confirm_page(patient, slot, form, status: int = 200):
 def confirm(slot_id: int):
     """Confirm the chosen time with the reason for the visit, and book it."""
     patient = patient_for(Permission.APPOINTMENTS)
-    kind = services.find_online_type(request.args.get("type", type=int))
+    kind = services.find_online_type(request.args.get("type", type=bounded_int))
     slot = services.find_free_slot(slot_id, utcnow())
     if slot is None or not services.types_for_slot(slot):
         return _book_page(patient, kind, 409, _("Sorry, that time has just been taken or is no "

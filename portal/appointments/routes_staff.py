@@ -30,6 +30,8 @@ def staff_day():
     """One day of the appointment book: every slot, free or with its patient."""
     try:
         day = date.fromisoformat(request.args.get("day", ""))
+        if not date.min < day < date.max:  # the day before and after are linked
+            raise ValueError(day)
     except ValueError:
         day = services.local_day(utcnow())
     response = render("appointments/staff_day.html", day=day,

@@ -13,11 +13,12 @@ from portal.billing.providers import ProviderError, get_provider
 from portal.billing.routes import billing_page, transfer_details, viewed
 from portal.i18n import fmt_money
 from portal.rendering import redirect_after_post, render
+from portal.security import bounded_int
 
 
 def _chosen_statement(patient):
     """The statement named in ?statement= (or the form), if it is the patient's."""
-    statement_id = request.values.get("statement", type=int)
+    statement_id = request.values.get("statement", type=bounded_int)
     if not statement_id:
         return None
     view = services.find_statement(patient.id, statement_id)

@@ -4,10 +4,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import BooleanField, EmailField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from portal.forms import PortalForm, accepted_file
 from portal.records.forms import DayField
+from portal.security import MAX_ID
 
 RELATIONSHIP_CHOICES = [("parent", _l("Parent")), ("guardian", _l("Guardian")),
                         ("carer", _l("Carer")), ("partner", _l("Partner")),
@@ -93,7 +94,8 @@ class DecideForm(PermissionFields, PortalForm):
 class SwitchForm(PortalForm):
     """Choose whose record to open."""
 
-    patient_id = IntegerField(_l("Whose record"), validators=[InputRequired()])
+    patient_id = IntegerField(_l("Whose record"), validators=[InputRequired(),
+                                                             NumberRange(1, MAX_ID)])
 
 
 class ConfirmForm(PortalForm):

@@ -4,9 +4,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, ValidationError
+from wtforms.validators import InputRequired, NumberRange, ValidationError
 
 from portal.records.export import Period
+from portal.security import MAX_ID
 
 REAL_DATE = _l("Enter a real date, for example 2024-03-31.")
 
@@ -17,6 +18,7 @@ class DayField(DateField):
     def process_formdata(self, valuelist):
         if not valuelist or not "".join(valuelist).strip():
             self.data = None
+            self.raw_data = []  # blank is no input: InputRequired says so, as for nothing
             return
         try:
             super().process_formdata([" ".join(valuelist).strip()])
@@ -79,6 +81,6 @@ class ConfidentialForm(FlaskForm):
 
     what = RadioField(choices=[SelectChoice("item", "item"), SelectChoice("document", "document")],
                       validators=[InputRequired()])
-    item_id = IntegerField(validators=[InputRequired()])
+    item_id = IntegerField(validators=[InputRequired(), NumberRange(1, MAX_ID)])
     confidential = RadioField(choices=[SelectChoice("1", "1"), SelectChoice("0", "0")],
                               validators=[InputRequired()])

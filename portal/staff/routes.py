@@ -10,6 +10,7 @@ from portal.access import Permission, patient_for, staff_required
 from portal.auth.services import unlock
 from portal.auth.usernames import suggest_username
 from portal.rendering import redirect_after_post, render
+from portal.security import bounded_int
 from portal.staff import bp, services, services_accounts
 from portal.staff.forms import (
     InviteForm,
@@ -27,7 +28,7 @@ def patients():
     """Find a patient by name, patient ID or date of birth."""
     form = PatientSearchForm(request.args)
     query = form.q.data if form.validate() else ""
-    page = request.args.get("page", 1, type=int)
+    page = request.args.get("page", 1, type=bounded_int)
     results = services.search_patients(query, page=max(page, 1))
     return render("staff/patients.html", "results", form=form, results=results, query=query,
                   link_patients=current_user.role in ACCOUNT_MANAGERS)

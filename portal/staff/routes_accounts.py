@@ -7,6 +7,7 @@ from flask_login import current_user
 from portal.access import staff_required
 from portal.auth.services import unlock
 from portal.rendering import redirect_after_post, render
+from portal.security import bounded_int
 from portal.staff import bp, services_accounts
 from portal.staff.forms import StaffAccountForm
 from portal.staff.routes import shown_once
@@ -29,7 +30,7 @@ def accounts():
 
 
 def _list(form, status: int = 200, message: str | None = None):
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = max(request.args.get("page", 1, type=bounded_int), 1)
     staff = services_accounts.list_staff(page, per_page=current_app.config["PAGE_SIZE"])
     return render("staff/accounts.html", status=status, staff=staff, form=form, message=message,
                   now=utcnow())
