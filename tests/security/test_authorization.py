@@ -137,6 +137,10 @@ def test_every_route_parameter_is_filled_and_every_staff_route_is_gated(app):
                  and declared_roles(app, rule) is None and area_permission(rule) is None]
     problems += [f"PUBLIC names {endpoint}, which is no route"
                  for endpoint in PUBLIC if endpoint not in app.view_functions]
+    used = {key for rule in all_rules(app) for name in rule.arguments
+            for key in (name, f"{rule.endpoint}:{name}")}
+    problems += [f"POST_PARAMETER_PROVIDERS fills {key}, which no route has"
+                 for key in targets.POST_PARAMETER_PROVIDERS if key not in used]
     assert not problems, "\n".join(problems)
 
 
