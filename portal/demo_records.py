@@ -68,7 +68,7 @@ def _at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-def _item(patient: Patient, kind: str, key: str, title: str, **values) -> RecordItem:
+def record_item(patient: Patient, kind: str, key: str, title: str, **values) -> RecordItem:
     fhir_id = f"demo-{patient.patient_number}-{key}"
     resource = {"resourceType": KINDS[kind], "id": fhir_id, "code": {"text": title},
                 "status": values.get("status") or "final"}
@@ -90,16 +90,16 @@ def _results(patient: Patient, offset: float) -> list[RecordItem]:
             if not found:
                 continue
             report = f"{visit}-{panel}"
-            items.append(_item(patient, "report", report, name, category="LAB", status="final",
-                               start_at=taken, encounter_ref=f"demo-{patient.patient_number}"
-                               f"-{visit}", released_at=taken))
+            items.append(record_item(
+                patient, "report", report, name, category="LAB", status="final", start_at=taken,
+                encounter_ref=f"demo-{patient.patient_number}-{visit}", released_at=taken))
             for key, code, title, unit, usual, values in found:
                 value = Decimal(str(values[index])) + Decimal(str(offset)) * (
                     Decimal("0.1") if unit == "mmol/L" else 1)
                 low, high = usual or (None, None)
                 flag = ("high" if high is not None and value > high
                         else "low" if low is not None and value < low else None)
-                items.append(_item(
+                items.append(record_item(
                     patient, "observation", f"{visit}-{key}", title, code=code,
                     code_system="http://loinc.org", category="laboratory", status="final",
                     start_at=taken, value_num=value, unit=unit, ref_low=low, ref_high=high,
@@ -108,30 +108,30 @@ def _results(patient: Patient, offset: float) -> list[RecordItem]:
                     released_at=taken, seen_at=seen,
                     patient_note=NOTE if latest and key == "chol" else None))
         for key, code, title, unit, values in VITALS:
-            items.append(_item(
+            items.append(record_item(
                 patient, "observation", f"{visit}-{key}", title, code=code,
                 code_system="http://loinc.org", category="vital-signs", status="final",
                 start_at=taken, value_num=Decimal(str(values[index] + offset)), unit=unit,
                 encounter_ref=f"demo-{patient.patient_number}-{visit}", released_at=taken,
                 seen_at=seen))
-        items.append(_item(
+        items.append(record_item(
             patient, "observation", f"{visit}-bp", "Blood pressure", code="85354-9",
             code_system="http://loinc.org", category="vital-signs", status="final",
             start_at=taken, value_text=f"{BLOOD_PRESSURE[index]} mm[Hg]",
             encounter_ref=f"demo-{patient.patient_number}-{visit}", released_at=taken,
             seen_at=seen))
     # A result the clinic has not released yet: the patient must not see it.
-    items.append(_item(patient, "observation", "v5-hba1c", "Hemoglobin A1c", code="4548-4",
-                       code_system="http://loinc.org", category="laboratory",
-                       status="preliminary", start_at=_at(VISITS[-1][1]),
-                       value_num=Decimal("6.1"), unit="%"))
+    items.append(record_item(patient, "observation", "v5-hba1c", "Hemoglobin A1c", code="4548-4",
+                             code_system="http://loinc.org", category="laboratory",
+                             status="preliminary", start_at=_at(VISITS[-1][1]),
+                             value_num=Decimal("6.1"), unit="%"))
     return items
 
 
 def _visits(patient: Patient) -> list[RecordItem]:
     """Visits to the clinic, one a year or so."""
-    return [_item(patient, "encounter", key, title, status="finished", start_at=_at(when),
-                  details={"type": title, "class": kind, "reason": reason,
+    return [record_item(patient, "encounter", key, title, status="finished", start_at=_at(when),
+                        details={"type": title, "class": kind, "reason": reason,
                            "practitioner": PRACTITIONER, "place": PLACE})
             for key, when, title, kind, reason in VISITS]
 
@@ -140,51 +140,55 @@ def _the_rest(patient: Patient) -> list[RecordItem]:
     """Diagnoses, medicines, an allergy, vaccinations and procedures."""
     visit = f"demo-{patient.patient_number}-"
     return [
-        _item(patient, "condition", "c-hypertension", "Essential hypertension",
-              status="active", start_at=_at("2024-03-12T08:45:00"), encounter_ref=visit + "v3",
-              details={"verification": "confirmed"}),
-        _item(patient, "condition", "c-bronchitis", "Acute bronchitis", status="resolved",
-              start_at=_at("2023-02-14T10:05:00"), end_at=_at("2023-03-07T00:00:00"),
-              encounter_ref=visit + "v2", details={"verification": "confirmed"}),
-        _item(patient, "medication", "m-lisinopril", "Lisinopril 10 mg oral tablet",
-              status="active", start_at=_at("2024-03-12T09:00:00"), encounter_ref=visit + "v3",
-              details={"dosage": "1 tablet every morning", "prescriber": PRACTITIONER,
+        record_item(patient, "condition", "c-hypertension", "Essential hypertension",
+                    status="active", start_at=_at("2024-03-12T08:45:00"),
+                    encounter_ref=visit + "v3",
+                    details={"verification": "confirmed"}),
+        record_item(patient, "condition", "c-bronchitis", "Acute bronchitis", status="resolved",
+                    start_at=_at("2023-02-14T10:05:00"), end_at=_at("2023-03-07T00:00:00"),
+                    encounter_ref=visit + "v2", details={"verification": "confirmed"}),
+        record_item(patient, "medication", "m-lisinopril", "Lisinopril 10 mg oral tablet",
+                    status="active", start_at=_at("2024-03-12T09:00:00"),
+                    encounter_ref=visit + "v3",
+                    details={"dosage": "1 tablet every morning", "prescriber": PRACTITIONER,
                        "reason": "Essential hypertension"}),
-        _item(patient, "medication", "m-atorvastatin", "Atorvastatin 20 mg oral tablet",
-              status="active", start_at=_at("2026-01-20T08:50:00"), encounter_ref=visit + "v5",
-              details={"dosage_timing": {"dose": 1, "dose_unit": "tablet", "frequency": 1,
+        record_item(patient, "medication", "m-atorvastatin", "Atorvastatin 20 mg oral tablet",
+                    status="active", start_at=_at("2026-01-20T08:50:00"),
+                    encounter_ref=visit + "v5",
+                    details={"dosage_timing": {"dose": 1, "dose_unit": "tablet", "frequency": 1,
                                          "period": 1, "period_unit": "d"},
                        "prescriber": PRACTITIONER}),
-        _item(patient, "medication", "m-amoxicillin", "Amoxicillin 500 mg oral capsule",
-              status="completed", start_at=_at("2023-02-14T10:20:00"),
-              encounter_ref=visit + "v2",
-              details={"dosage_timing": {"dose": 1, "dose_unit": "capsule", "frequency": 3,
+        record_item(patient, "medication", "m-amoxicillin", "Amoxicillin 500 mg oral capsule",
+                    status="completed", start_at=_at("2023-02-14T10:20:00"),
+                    encounter_ref=visit + "v2",
+                    details={"dosage_timing": {"dose": 1, "dose_unit": "capsule", "frequency": 3,
                                          "period": 1, "period_unit": "d"},
                        "prescriber": PRACTITIONER, "reason": "Acute bronchitis"}),
-        _item(patient, "medication", "m-paracetamol", "Paracetamol 500 mg oral tablet",
-              status="stopped", start_at=_at("2023-02-14T10:21:00"),
-              encounter_ref=visit + "v2",
-              details={"dosage_timing": {"dose": 2, "dose_unit": "tablets",
+        record_item(patient, "medication", "m-paracetamol", "Paracetamol 500 mg oral tablet",
+                    status="stopped", start_at=_at("2023-02-14T10:21:00"),
+                    encounter_ref=visit + "v2",
+                    details={"dosage_timing": {"dose": 2, "dose_unit": "tablets",
                                          "as_needed": True},
                        "prescriber": PRACTITIONER}),
-        _item(patient, "allergy", "a-penicillin", "Allergy to penicillin", status="active",
-              category="medication", start_at=_at("2019-06-03T00:00:00"),
-              details={"reactions": ["Hives", "Itchy skin"], "criticality": "low",
+        record_item(patient, "allergy", "a-penicillin", "Allergy to penicillin", status="active",
+                    category="medication", start_at=_at("2019-06-03T00:00:00"),
+                    details={"reactions": ["Hives", "Itchy skin"], "criticality": "low",
                        "type": "allergy"}),
-        _item(patient, "immunization", "i-td", "Td (adult), adsorbed", status="completed",
-              start_at=_at("2021-05-11T09:00:00")),
-        _item(patient, "immunization", "i-covid", "COVID-19 vaccine, mRNA", status="completed",
-              start_at=_at("2022-03-10T09:40:00"), encounter_ref=visit + "v1"),
-        _item(patient, "immunization", "i-flu-2024", "Influenza, seasonal, injectable",
-              status="completed", start_at=_at("2024-10-15T14:00:00")),
-        _item(patient, "immunization", "i-flu-2025", "Influenza, seasonal, injectable",
-              status="completed", start_at=_at("2025-10-14T14:10:00")),
-        _item(patient, "procedure", "p-spirometry", "Spirometry", status="completed",
-              start_at=_at("2023-02-14T10:15:00"), encounter_ref=visit + "v2",
-              details={"reason": "Acute bronchitis"}),
-        _item(patient, "procedure", "p-ecg", "Electrocardiogram", status="completed",
-              start_at=_at("2025-03-18T09:30:00"), encounter_ref=visit + "v4",
-              details={"reason": "Essential hypertension"}),
+        record_item(patient, "immunization", "i-td", "Td (adult), adsorbed", status="completed",
+                    start_at=_at("2021-05-11T09:00:00")),
+        record_item(patient, "immunization", "i-covid", "COVID-19 vaccine, mRNA",
+                    status="completed", start_at=_at("2022-03-10T09:40:00"),
+                    encounter_ref=visit + "v1"),
+        record_item(patient, "immunization", "i-flu-2024", "Influenza, seasonal, injectable",
+                    status="completed", start_at=_at("2024-10-15T14:00:00")),
+        record_item(patient, "immunization", "i-flu-2025", "Influenza, seasonal, injectable",
+                    status="completed", start_at=_at("2025-10-14T14:10:00")),
+        record_item(patient, "procedure", "p-spirometry", "Spirometry", status="completed",
+                    start_at=_at("2023-02-14T10:15:00"), encounter_ref=visit + "v2",
+                    details={"reason": "Acute bronchitis"}),
+        record_item(patient, "procedure", "p-ecg", "Electrocardiogram", status="completed",
+                    start_at=_at("2025-03-18T09:30:00"), encounter_ref=visit + "v4",
+                    details={"reason": "Essential hypertension"}),
     ]
 
 

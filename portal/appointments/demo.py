@@ -74,6 +74,10 @@ def load(patients: dict[str, Patient], staff: dict[str, User]) -> None:
           "Check-up of my blood pressure")
     _book(sanne, _slot_at(today + timedelta(days=4), time(16), jansen, main), kinds[0],
           "Pijn in mijn knie")
+    daan = patients.get("P-100007")  # his mother books for him (the family demo)
+    if daan is not None:
+        _book(daan, _slot_at(today + timedelta(days=2), time(16, 30), jansen, main), kinds[0],
+              "Ear check after the infection")
     past = _slot_at(today - timedelta(days=30), time(9, 30), jansen, main)
     _book(oliver, past, kinds[0], "Cough that would not go away")
     db.session.add(Referral(patient_id=oliver.id, referred_to="Cardiology, OLVG Hospital",

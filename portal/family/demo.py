@@ -3,40 +3,52 @@
 Marloes Jansen (`marloes`) has no record of her own at the clinic: she signs in only to act
 for her son Daan (P-100007), with every right, the child's agreement already recorded (so
 the grant holds from his 12th birthday to his 16th under the Dutch rules). Daan has a small
-record, one visit of which is confidential: Marloes never sees it; she has a conversation
-with the front desk about him. Kasia has asked for
-access to Jakub's record (P-100014), with a document, for the front desk to check.
+record (a result, a current medicine), one visit of which is confidential: Marloes never
+sees it. She has a conversation with the front desk about him, an appointment and a form to
+fill in (those come from the appointments and forms demos). Kasia has asked for access to
+Jakub's record (P-100014), with a document, for the front desk to check.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 
+from portal.demo_records import record_item
 from portal.extensions import db
 from portal.family.models import AccessRequest, ProxyGrant
 from portal.models import Patient, User
 from portal.records.documents import upload_dir
-from portal.records.models import KINDS, RecordItem
+from portal.records.models import RecordItem
 from portal.types import utcnow
 
 PARENT = ("marloes", "Marloes Jansen", "marloes.jansen@mail.example", "nl")
 CHILD = "P-100007"
 RIGHTS = ["records", "messages", "appointments", "billing", "account"]
 
-#: Daan's record: key, kind, title, when, details, confidential.
+#: Daan's record: key, kind, title, when, and the item's other values.
 ITEMS = [
     ("v1", "encounter", "Encounter for symptom", "2025-10-02T14:10:00",
-     {"type": "Encounter for symptom", "class": "AMB", "reason": "Ear ache",
-      "practitioner": "Dr Pieter Jansen", "place": "Linden Health Centre"}, False),
-    ("i1", "immunization", "DTaP-IPV", "2024-03-05T09:00:00", {}, False),
-    ("c1", "condition", "Otitis media", "2025-10-02T14:10:00", {}, False),
+     {"status": "finished", "details": {
+         "type": "Encounter for symptom", "class": "AMB", "reason": "Ear ache",
+         "practitioner": "Dr Pieter Jansen", "place": "Linden Health Centre"}}),
+    ("i1", "immunization", "DTaP-IPV", "2024-03-05T09:00:00", {}),
+    ("c1", "condition", "Otitis media", "2025-10-02T14:10:00", {}),
+    ("o1", "observation", "Hemoglobin", "2025-10-02T14:40:00",
+     {"code": "718-7", "code_system": "http://loinc.org", "category": "laboratory",
+      "status": "final", "value_num": Decimal("7.9"), "unit": "mmol/L",
+      "ref_low": Decimal("7.0"), "ref_high": Decimal("9.0"),
+      "released_at": datetime(2025, 10, 3, 9, 0, tzinfo=UTC)}),
+    ("m1", "medication", "Cetirizine 1 mg/mL oral solution", "2026-04-14T10:00:00",
+     {"status": "active", "details": {"dosage": "5 mL every evening in the hay fever season",
+                                      "prescriber": "Dr Pieter Jansen", "reason": "Hay fever"}}),
+    # Confidential: adolescent care that his parents never see.
     ("v2", "encounter", "Consultation", "2026-09-14T15:30:00",
-     {"type": "Consultation", "class": "AMB", "practitioner": "Dr Pieter Jansen",
-      "place": "Linden Health Centre"}, True),
+     {"status": "finished", "confidential": True, "details": {
+         "type": "Consultation", "class": "AMB", "practitioner": "Dr Pieter Jansen",
+         "place": "Linden Health Centre"}}),
 ]
 
 #: A pending request: requester's username, child as typed, birth date, document name.
@@ -62,17 +74,11 @@ def _parent(password_hash: str) -> User:
 def _record(child: Patient) -> None:
     known = set(db.session.scalars(select(RecordItem.fhir_id)
                                    .where(RecordItem.patient_id == child.id)))
-    for key, kind, title, when, details, confidential in ITEMS:
-        fhir_id = f"demo-{child.patient_number}-{key}"
-        if fhir_id in known:
-            continue
-        resource = {"resourceType": KINDS[kind], "id": fhir_id, "code": {"text": title}}
-        digest = hashlib.sha256(json.dumps(resource, sort_keys=True).encode()).hexdigest()
-        db.session.add(RecordItem(
-            patient_id=child.id, kind=kind, fhir_id=fhir_id, title=title, resource=resource,
-            content_hash=digest, details=details, confidential=confidential,
-            status="finished" if kind == "encounter" else None,
-            start_at=datetime.fromisoformat(when).replace(tzinfo=UTC)))
+    for key, kind, title, when, values in ITEMS:
+        item = record_item(child, kind, key, title,
+                           start_at=datetime.fromisoformat(when).replace(tzinfo=UTC), **values)
+        if item.fhir_id not in known:
+            db.session.add(item)
 
 
 def _request(requester: User | None) -> None:

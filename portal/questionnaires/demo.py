@@ -135,6 +135,10 @@ def load(patients: dict[str, Patient], staff: dict[str, User]) -> None:
             submitted_at=now - timedelta(days=10), submitted_by_id=oliver.account.id
             if oliver.account else None,
             snapshot=snapshot(wellbeing.titles["en"], wellbeing.questions, answers, "en")))
+    daan = patients.get("P-100007")  # for his mother to fill in (the family demo)
+    if daan is not None:
+        db.session.add(FormResponse(patient_id=daan.id, questionnaire_id=wellbeing.id,
+                                    answers={}, requested_by_id=author.id if author else None))
     if sanne is not None:
         db.session.add(FormResponse(patient_id=sanne.id, questionnaire_id=wellbeing.id,
                                     answers={}, requested_by_id=author.id if author else None))
