@@ -59,6 +59,13 @@ def workers_cpu_seconds(master: int) -> float:
                                                        for pid in children(master))
 
 
+def machine_busy_seconds() -> float:
+    """CPU time all CPUs of the machine spent busy so far (everything but idle and iowait)."""
+    fields = (PROC / "stat").read_text().splitlines()[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 def unshared_kib(pid: int) -> dict[str, int]:
     """Pss and private (Private_Clean + Private_Dirty) memory of `pid` in kB.
 

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import lighthouse, load, pages, prepare, report, servers
-from bench.memory import WorkerMemory, workers_cpu_seconds
+from bench.memory import WorkerMemory, machine_busy_seconds, workers_cpu_seconds
 from bench.queries import queries_per_page
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,16 +91,22 @@ def _load(portal, bare, cookie: str, paths: dict, args) -> tuple[dict, dict]:
     for name, server, path, page_cookie in plan:
         headers = {"Cookie": page_cookie} if page_cookie else {}
         print(f"  {name:10} {path:24}", end="", flush=True)
-        cpu = workers_cpu_seconds(server.pid)
-        outcome = load.run_load(host, server.port, path, headers, args.clients, args.seconds,
-                                args.warmup).summary()
+        cpu, busy, began = workers_cpu_seconds(server.pid), machine_busy_seconds(), \
+            time.monotonic()
+        measured = load.run_load(host, server.port, path, headers, args.clients, args.seconds,
+                                 args.warmup)
         used = workers_cpu_seconds(server.pid) - cpu
+        # What other jobs on the machine used meanwhile: all busy CPU time but ours.
+        others = machine_busy_seconds() - busy - used - measured.client_cpu_seconds
+        outcome = measured.summary()
         outcome["server_cpu_ms_per_request"] = round(
             used * 1000 / outcome["answered_with_warmup"], 2) \
             if outcome["answered_with_warmup"] else None
+        outcome["other_jobs_cpus"] = round(max(others, 0.0) / (time.monotonic() - began), 2)
         print(f" {outcome['rps']:8.1f} req/s  p50 {outcome['p50_ms']} ms  "
               f"p95 {outcome['p95_ms']} ms  errors {outcome['errors']}  "
-              f"server CPU {outcome['server_cpu_ms_per_request']} ms/req")
+              f"server CPU {outcome['server_cpu_ms_per_request']} ms/req  "
+              f"other jobs {outcome['other_jobs_cpus']} CPUs")
         results[name] = outcome
         time.sleep(1)
     return results, {name: sampler.stop() for name, sampler in memory.items()}
@@ -144,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     instance = args.instance or Path(tempfile.mkdtemp(prefix="portal-bench-"))
     secret = secrets.token_hex(32)
     bundle = prepare.largest_bundle(args.fhir.resolve())
-    run: dict = {"started": started, "machine": servers.machine(),
+    run: dict = {"started": started,
+                 "machine": {**servers.machine(), "cpu_pressure_at_start": servers.cpu_pressure()},
                  "options": {"seconds": args.seconds, "warmup": args.warmup,
                              "clients": args.clients, "workers": args.workers,
                              "accept_encoding": load.BROWSER_ENCODINGS}}
@@ -174,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
                                            run["paths"][prepare.SMALL_USER], args)
         run["lighthouse"] = _lighthouse(args, portal, cookies[prepare.SMALL_USER],
                                         run["paths"][prepare.SMALL_USER])
+        run["machine"]["cpu_pressure_at_end"] = servers.cpu_pressure()
     finally:
         servers.stop_all(started_servers)
         if not args.keep and args.instance is None:

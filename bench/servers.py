@@ -125,3 +125,11 @@ def machine() -> dict:
         pass
     return {"cpus": os.cpu_count(), "cpu_model": model, "load_average": os.getloadavg(),
             "python": sys.version.split()[0]}
+
+
+def cpu_pressure() -> str | None:
+    """The kernel's CPU pressure line ("some avg10=... avg60=..."): others wanting the CPU."""
+    try:
+        return Path("/proc/pressure/cpu").read_text().splitlines()[0]
+    except (OSError, IndexError):
+        return None
