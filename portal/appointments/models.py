@@ -24,7 +24,8 @@ from portal.types import UTCDateTime, utcnow
 
 BOOKED = "booked"
 CANCELLED = "cancelled"
-REFERRAL_STATUSES = ("requested", "sent", "accepted", "booked", "completed", "declined")
+REFERRAL_STATUSES = ("requested", "sent", "accepted", "booked", "completed", "declined",
+                     "cancelled")
 
 
 class AppointmentType(db.Model):
@@ -159,7 +160,14 @@ class Referral(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     #: Set when the referral came from an imported record (its FHIR id).
     fhir_id: Mapped[str | None] = mapped_column(String(64))
+    #: For an imported referral, the hash of the values the import last wrote: only a
+    #: change in them rewrites the row, so staff's later status changes stay otherwise.
+    content_hash: Mapped[str | None] = mapped_column(String(64))
 
     created_by: Mapped[User | None] = relationship()
 
-    __table_args__ = (Index("ix_referrals_patient_date", "patient_id", "referred_on"),)
+    __table_args__ = (
+        Index("ix_referrals_patient_date", "patient_id", "referred_on"),
+        # Staff-entered referrals have no fhir id; NULLs never clash in a unique index.
+        Index("uq_referrals_patient_fhir_id", "patient_id", "fhir_id", unique=True),
+    )

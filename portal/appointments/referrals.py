@@ -22,6 +22,7 @@ STATUS_NAMES = {
     "booked": _l("Appointment made"),
     "completed": _l("Completed"),
     "declined": _l("Declined"),
+    "cancelled": _l("Cancelled"),
 }
 
 

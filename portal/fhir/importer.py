@@ -159,10 +159,18 @@ def _store(bundle: Bundle, result: FileResult) -> None:
               if clinic else 0)
     if billed:
         result.counts.setdefault("statement", Counter())["new"] += billed
-    if new or changed or patient_changed or billed:
+    # Referrals (appointments area): top-level ServiceRequests only, by the rule there.
+    from portal.appointments.fhir import store_referrals
+
+    referred = store_referrals(bundle, patient.id)
+    if referred:
+        result.counts["referral"] = referred
+    referrals_written = referred["new"] + referred["changed"]
+    if new or changed or patient_changed or billed or referrals_written:
         audit.record("record-imported", patient=patient.id,
                      target=f"file:{result.path.name}; new:{len(new)} changed:{len(changed)}"
-                     + (f" statements:{billed}" if billed else ""))
+                     + (f" statements:{billed}" if billed else "")
+                     + (f" referrals:{referrals_written}" if referrals_written else ""))
 
 
 def _rows(bundle: Bundle) -> list[dict]:

@@ -18,7 +18,7 @@ def report_lines(run: ImportRun, stats: bool = False) -> Iterator[str]:
             continue
         state = "new patient" if result.new_patient else "existing patient"
         yield f"{result.path.name}: imported for patient {result.patient_number} ({state})"
-        for kind in KINDS:
+        for kind in (*KINDS, "referral"):
             counts = result.counts.get(kind)
             if counts:
                 yield (f"  {kind:<13} new {counts['new']:>4}  changed {counts['changed']:>4}"
