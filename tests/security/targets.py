@@ -101,7 +101,7 @@ def _repeat_request(visit: Visit) -> int:
     if found:
         return found
     request = RepeatRequest(patient_id=visit.patient.id, medication="Medicine",
-                            pharmacy="Pharmacy", requested_by_id=None)
+                            pharmacy="Pharmacy")
     db.session.add(request)
     db.session.commit()
     return request.id
@@ -123,6 +123,7 @@ def _payment_plan(visit: Visit) -> int:
 
 
 def _referral(visit: Visit) -> int:
+    """The visit's patient's referral, made when there is none."""
     from portal.appointments.models import Referral
 
     found = db.session.scalar(select(Referral.id).where(
