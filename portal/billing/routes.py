@@ -33,6 +33,22 @@ def viewed(response, patient, target: str):
     return response
 
 
+def own_statement(patient, statement_id: int):
+    """The patient's statement `statement_id`; anyone else's is refused (404, audited)."""
+    view = services.find_statement(patient.id, statement_id)
+    if view is None:
+        refuse(Permission.BILLING, patient, target=f"statement:{statement_id}")
+    return view
+
+
+def own_payment(patient, payment_id: int):
+    """The patient's payment `payment_id`; anyone else's is refused (404, audited)."""
+    payment = services.find_payment(patient.id, payment_id)
+    if payment is None:
+        refuse(Permission.BILLING, patient, target=f"payment:{payment_id}")
+    return payment
+
+
 def _page() -> int:
     return request.args.get("page", 1, type=int)
 
@@ -64,9 +80,7 @@ def overview():
 def statement(statement_id: int):
     """One statement: its lines, what insurance paid, what is owed, how to pay it."""
     patient = patient_for(Permission.BILLING)
-    view = services.find_statement(patient.id, statement_id)
-    if view is None:
-        refuse(Permission.BILLING, patient, target=f"statement:{statement_id}")
+    view = own_statement(patient, statement_id)
     plan = services.plan_for(statement_id)
     form = PlanForm()
     form.instalments.choices = instalment_choices()
@@ -95,9 +109,7 @@ def payments():
 def receipt(payment_id: int):
     """A printable receipt for one payment."""
     patient = patient_for(Permission.BILLING)
-    payment = services.find_payment(patient.id, payment_id)
-    if payment is None:
-        refuse(Permission.BILLING, patient, target=f"payment:{payment_id}")
+    payment = own_payment(patient, payment_id)
     response = render("billing/receipt.html", patient=patient, payment=payment,
                       allocations=services.payment_allocations(payment.id))
     return viewed(response, patient, f"payment:{payment_id}")

@@ -6,11 +6,17 @@ from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.access import Permission, patient_for, refuse
+from portal.access import Permission, patient_for
 from portal.billing import bp, ledger, payments, plans, services
 from portal.billing.forms import PayForm, PlanForm, instalment_choices
 from portal.billing.providers import ProviderError, get_provider
-from portal.billing.routes import billing_page, transfer_details, viewed
+from portal.billing.routes import (
+    billing_page,
+    own_payment,
+    own_statement,
+    transfer_details,
+    viewed,
+)
 from portal.i18n import fmt_money
 from portal.rendering import redirect_after_post, render
 from portal.security import bounded_int
@@ -21,9 +27,7 @@ def _chosen_statement(patient):
     statement_id = request.values.get("statement", type=bounded_int)
     if not statement_id:
         return None
-    view = services.find_statement(patient.id, statement_id)
-    if view is None:
-        refuse(Permission.BILLING, patient, target=f"statement:{statement_id}")
+    view = own_statement(patient, statement_id)
     return view
 
 
@@ -77,9 +81,7 @@ def start_payment():
 def payment_return(payment_id: int):
     """Where the provider sends the patient back: the state the provider gives now."""
     patient = patient_for(Permission.BILLING)
-    payment = services.find_payment(patient.id, payment_id)
-    if payment is None:
-        refuse(Permission.BILLING, patient, target=f"payment:{payment_id}")
+    payment = own_payment(patient, payment_id)
     unreachable = False
     try:
         payments.sync_payment(payment)
@@ -95,9 +97,7 @@ def payment_return(payment_id: int):
 def ask_plan(statement_id: int):
     """Ask to pay the statement in monthly instalments; staff decide."""
     patient = patient_for(Permission.BILLING)
-    view = services.find_statement(patient.id, statement_id)
-    if view is None:
-        refuse(Permission.BILLING, patient, target=f"statement:{statement_id}")
+    view = own_statement(patient, statement_id)
     form = PlanForm()
     form.instalments.choices = instalment_choices()
     if not plans.may_ask(view, services.plan_for(statement_id)):
