@@ -4,6 +4,11 @@ Lighthouse is looked for in bench/.lighthouse (where `--lighthouse` installs it 
 in the project's node_modules, on PATH, and through `npx --no` (never downloading). Without
 it the scores are "skipped". Chromium comes from CHROME_PATH (default /usr/bin/chromium);
 pages behind sign-in get the session cookie through --extra-headers.
+
+A single Lighthouse run varies by a few performance points with whatever else the machine
+is doing (Total Blocking Time above all), so each page is run several times and the run
+with the median performance score is reported, next to every run's score: the method
+Lighthouse's own documentation on variability recommends.
 """
 
 from __future__ import annotations
@@ -96,3 +101,18 @@ def score(command: list[str], url: str, cookie: str | None, out: Path,
         for category in CATEGORIES for ref in report["categories"][category]["auditRefs"]
         if ref.get("weight") and report["audits"][ref["id"]].get("score") not in (None, 1))
     return result
+
+
+def median_run(runs: list[dict]) -> dict:
+    """The run with the median performance score, with every run's scores under "runs".
+
+    Runs that gave no score are left out of the median; with none left, the first run's
+    error is the result. An even number of scored runs takes the lower middle one.
+    """
+    scored = [run for run in runs if run.get("performance") is not None]
+    if not scored:
+        return {**(runs[0] if runs else {"error": "Lighthouse did not run"}),
+                "runs": [None] * len(runs)}
+    ordered = sorted(scored, key=lambda run: run["performance"])
+    middle = ordered[(len(ordered) - 1) // 2]
+    return {**middle, "runs": [run.get("performance") for run in runs]}

@@ -128,9 +128,13 @@ def markdown(run: dict) -> str:
              "## Lighthouse (mobile)", ""]
     light = run.get("lighthouse", {})
     if light.get("pages"):
-        parts.append(table(["page", "performance", "accessibility", "metrics",
+        parts.append("The run with the median performance score of each page; "
+                     "\"all runs\" lists every run's performance score.\n")
+        parts.append(table(["page", "performance", "all runs", "accessibility", "metrics",
                             "audits below full score"],
                            [(page, r.get("performance", r.get("error", "error")),
+                             ", ".join("-" if v is None else str(v)
+                                       for v in r.get("runs") or []) or "-",
                              r.get("accessibility"), ", ".join(
                                  f"{k} {v}".replace("\u00a0", " ")
                                  for k, v in (r.get("metrics") or {}).items()),

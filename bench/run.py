@@ -37,6 +37,8 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--lighthouse", action="store_true",
                         help="install Lighthouse into bench/.lighthouse with npm when missing")
+    parser.add_argument("--lighthouse-runs", type=int, default=3,
+                        help="Lighthouse runs per page; the median run is reported")
     parser.add_argument("--no-lighthouse", action="store_true",
                         help="skip Lighthouse even when it is installed")
     parser.add_argument("--chrome", default=os.environ.get("CHROME_PATH", "/usr/bin/chromium"),
@@ -138,8 +140,9 @@ def _lighthouse(args, portal, cookie: str, paths: dict) -> dict:
     scores, out = {}, Path(tempfile.mkdtemp(prefix="bench-lighthouse-"))
     for name, path, page_cookie in targets:
         print(f"  Lighthouse {name} ...", flush=True)
-        scores[name] = lighthouse.score(command, base + path, page_cookie,
-                                        out / f"{name}.json", args.chrome)
+        scores[name] = lighthouse.median_run([
+            lighthouse.score(command, base + path, page_cookie, out / f"{name}-{run}.json",
+                             args.chrome) for run in range(max(1, args.lighthouse_runs))])
     shutil.rmtree(out, ignore_errors=True)
     return {"status": "measured", "command": " ".join(command), "pages": scores}
 

@@ -9,7 +9,7 @@ import math
 
 import pytest
 
-from bench import report
+from bench import lighthouse, report
 from bench.bare import app as bare_app
 from bench.load import percentile
 from bench.pages import gzip_size, kept_by_browser, page_assets
@@ -123,3 +123,20 @@ def test_lighthouse_scores_are_checked_page_by_page():
     rows = {row[0]: row[1:] for row in report.targets(run)}
     assert rows["Lighthouse mobile performance 100 (lowest page)"] == ("97 (dashboard)", "MISS")
     assert rows["Lighthouse mobile accessibility 100 (lowest page)"][1] == "PASS"
+
+
+def test_lighthouse_reports_the_median_run_of_each_page():
+    runs = [{"performance": 99, "accessibility": 100, "metrics": {"speed-index": "2.1 s"}},
+            {"error": "Chrome did not start"},
+            {"performance": 100, "accessibility": 100, "metrics": {"speed-index": "0.8 s"}},
+            {"performance": 92, "accessibility": 98, "metrics": {"speed-index": "3.0 s"}}]
+    middle = lighthouse.median_run(runs)
+    assert (middle["performance"], middle["accessibility"]) == (99, 100)
+    assert middle["metrics"] == {"speed-index": "2.1 s"}
+    assert middle["runs"] == [99, None, 100, 92]
+    assert lighthouse.median_run(runs[:1] + runs[2:3] + runs[:1])["runs"] == [99, 100, 99]
+    failed = lighthouse.median_run([{"error": "no Chrome"}, {"error": "again"}])
+    assert failed["error"] == "no Chrome" and "performance" not in failed
+    run = _run(300.0, 49.0, 1, 1)
+    run["lighthouse"] = {"status": "measured", "pages": {"thread": middle}}
+    assert "| thread | 99 | 99, -, 100, 92 | 100 |" in report.markdown(run)
