@@ -58,12 +58,17 @@ def acting_bar() -> dict | None:
     return {"current": current, "links": links, "own": current_user.patient_id}
 
 
-@user_logged_in.connect
 def _note_links_at_sign_in(sender, user, **extra) -> None:
     """A patient who also acts for someone sees the bar, and its switch, from the first page."""
     if not user.is_staff and user.patient_id is not None and current_clinic().feature_on(
             "family"):
         note_links(user)
+
+
+@bp.record_once
+def _listen_to_sign_ins(state) -> None:
+    """Sign-ins to this app only: another Flask app in the same process has other users."""
+    user_logged_in.connect(_note_links_at_sign_in, sender=state.app)
 
 
 @bp.app_context_processor

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.family.models import ProxyGrant
+from portal.family.rules import clinic_today
 from portal.models import AuditEvent, Patient, User
 from portal.types import utcnow
 from tests.conftest import make_patient, make_user
@@ -41,14 +42,14 @@ def parent(**values) -> User:
 
 def child(**values) -> Patient:
     """A child of eight, unless another birth date is given."""
-    born = values.pop("birth_date", date.today() - timedelta(days=8 * 365 + 2))
+    born = values.pop("birth_date", clinic_today() - timedelta(days=8 * 365 + 2))
     return make_patient(**{"given_name": "Daan", "family_name": "de Vries", "birth_date": born,
                            **values})
 
 
 def years_ago(years: int, today: date | None = None) -> date:
     """The birth date of someone who turns `years` old `today` (28 February for a leap day)."""
-    today = today or date.today()
+    today = today or clinic_today()
     try:
         return today.replace(year=today.year - years)
     except ValueError:
@@ -99,7 +100,7 @@ def child_data(patient: Patient, author: User) -> ChildData:
                                           sha256="0" * 64))
     db.session.add_all([document, team, thread, message])
     db.session.commit()
-    statement = post_statement(patient, [LineInput(date.today(), "Consultation",
+    statement = post_statement(patient, [LineInput(clinic_today(), "Consultation",
                                                    Decimal("40.00"))], actor=None)
     db.session.commit()
     return ChildData(document.id, thread.id, message.attachments[0].id, statement.id)

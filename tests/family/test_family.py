@@ -8,7 +8,7 @@ from sqlalchemy import select
 from portal.clinic_setup import save_clinic
 from portal.extensions import db
 from portal.family.models import AccessRequest, ProxyGrant
-from portal.family.rules import parental_access
+from portal.family.rules import clinic_today, parental_access
 from portal.models import AuditEvent, Patient
 from portal.records.models import RecordItem
 from portal.types import utcnow
@@ -35,7 +35,8 @@ def _parent(**values):
 
 def _child(**values):
     return make_patient(given_name="Daan", family_name="Jansen",
-                        birth_date=values.pop("birth_date", date.today() - timedelta(days=8 * 365)),
+                        birth_date=values.pop("birth_date",
+                                              clinic_today() - timedelta(days=8 * 365)),
                         **values)
 
 
@@ -108,7 +109,7 @@ def test_revoked_expired_and_future_grants_give_nothing(client, db, clinic, valu
 
 def test_consent_is_needed_from_twelve_in_the_netherlands(client, db, clinic):
     parent = _parent()
-    child = _child(birth_date=date.today().replace(year=date.today().year - 13))
+    child = _child(birth_date=clinic_today().replace(year=clinic_today().year - 13))
     grant = _grant(parent, child, ["records"])
     login_as(client, parent)
     assert client.get("/record").status_code == 404

@@ -7,13 +7,14 @@ proxy and the child. Revoked and expired grants lose everything from the next re
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.family import services
+from portal.family.rules import clinic_today
 from portal.models import AuditEvent
 from tests.conftest import login_as, post_form
 from tests.family.helpers import child, child_data, denied, grant, parent
@@ -156,10 +157,10 @@ def test_a_grant_that_ends_loses_access_at_the_next_request(app, client, family,
 
         services.end_by_staff(access, make_user(role="front_desk"), "Asked at the desk")
     elif how == "end date passed":
-        access.ends_on = date.today() - timedelta(days=1)
+        access.ends_on = clinic_today() - timedelta(days=1)
         db.session.commit()
     else:
-        access.ends_on = date.today() - timedelta(days=1)
+        access.ends_on = clinic_today() - timedelta(days=1)
         db.session.commit()
         from portal.family.review import review_proxies
 
@@ -175,17 +176,17 @@ def test_a_grant_that_ends_loses_access_at_the_next_request(app, client, family,
 
 def test_a_future_grant_gives_nothing_until_its_first_day(client, family):
     mother, son, _ = family
-    access = grant(mother, son, ["records"], starts_on=date.today() + timedelta(days=1))
+    access = grant(mother, son, ["records"], starts_on=clinic_today() + timedelta(days=1))
     login_as(client, mother)
     assert client.get("/record").status_code == 404
-    access.starts_on = date.today()
+    access.starts_on = clinic_today()
     db.session.commit()
     assert client.get("/record").status_code == 200
 
 
 def test_the_last_day_of_a_grant_still_counts(client, family):
     mother, son, _ = family
-    grant(mother, son, ["records"], ends_on=date.today())
+    grant(mother, son, ["records"], ends_on=clinic_today())
     login_as(client, mother)
     assert client.get("/record").status_code == 200
 

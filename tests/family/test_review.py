@@ -15,6 +15,7 @@ from portal.clinic_setup import save_clinic
 from portal.extensions import db
 from portal.family.models import ProxyGrant
 from portal.family.review import review_proxies
+from portal.family.rules import clinic_today
 from portal.models import AuditEvent
 from portal.types import utcnow
 from tests.conftest import login_as, make_user
@@ -182,7 +183,7 @@ def test_the_command_runs_from_cron_and_explains_itself(app, clinic, outbox):
     for words in ("age rules", "end date", "cron", "--dry-run", "again changes nothing"):
         assert words in " ".join(help_text.split()), words
     mother, son = parent(), child()
-    grant(mother, son, ALL, ends_on=date.today() - timedelta(days=1))
+    grant(mother, son, ALL, ends_on=clinic_today() - timedelta(days=1))
     result = runner.invoke(args=["portal", "review-proxies"])
     assert result.exit_code == 0, result.output
     assert "access ended: 1" in result.output and "e-mails sent: 1" in result.output
@@ -195,7 +196,7 @@ def test_the_command_exits_with_1_when_a_mail_fails(app, clinic, monkeypatch):
 
     monkeypatch.setattr(review, "send_mail", lambda *a, **k: (_ for _ in ()).throw(OSError()))
     mother, son = parent(), child()
-    grant(mother, son, ALL, ends_on=date.today() - timedelta(days=1))
+    grant(mother, son, ALL, ends_on=clinic_today() - timedelta(days=1))
     result = app.test_cli_runner().invoke(args=["portal", "review-proxies"])
     assert result.exit_code == 1
     assert "failed: 1" in result.output
