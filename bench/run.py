@@ -1,10 +1,11 @@
 """`make bench`: throughput, latency, sizes, queries, memory and Lighthouse scores in one run.
 
 Prepares a fresh instance (SQLite, migrations, the demo clinic, the largest Synthea
-bundle), starts the portal and a bare Flask app under gunicorn with the same settings on
-loopback, measures, prints the targets of issue 9 with PASS or MISS, and writes
-bench/results/bench-<timestamp>.json and bench/results/latest.md. It never fails on a
-missed target: it is a benchmark, not a test.
+bundle), starts the portal, a bare Flask app and the stack's floor (bench/floor.py: a
+signed-in, audited page with the portal's libraries and nothing else) under gunicorn with
+the same settings on loopback, measures, prints the targets of issue 9 with PASS or MISS,
+and writes bench/results/bench-<timestamp>.json and bench/results/latest.md. It never
+fails on a missed target: it is a benchmark, not a test.
 """
 
 from __future__ import annotations
@@ -82,13 +83,16 @@ def _in_process(env: dict, bundle: Path) -> dict:
                                  f"{large['messages']} messages)"}}
 
 
-def _load(portal, bare, cookie: str, paths: dict, args) -> tuple[dict, dict]:
+def _load(portal, bare, floor, cookie: str, paths: dict, args) -> tuple[dict, dict]:
     """Each page under load in turn, with the workers' memory sampled throughout."""
     host, results = servers.HOST, {}
     memory = {"portal": WorkerMemory(portal.pid), "bare": WorkerMemory(bare.pid)}
     for sampler in memory.values():
         sampler.start()
-    plan = [("bare", bare, "/", None), ("sign-in", portal, "/sign-in", None)]
+    floor_browser = pages.Browser(host, floor.port)
+    floor_browser.request("/sign-in")
+    plan = [("bare", bare, "/", None), ("floor", floor, "/", floor_browser.cookie_header()),
+            ("sign-in", portal, "/sign-in", None)]
     plan += [(name, portal, path, cookie) for name, path in paths.items()]
     for name, server, path, page_cookie in plan:
         headers = {"Cookie": page_cookie} if page_cookie else {}
@@ -169,6 +173,9 @@ def main(argv: list[str] | None = None) -> int:
         bare = servers.start("bare", "bench.bare:app", env, instance / "bare.log", args.workers,
                              expect=b"Bare Flask")
         started_servers.append(bare)
+        floor = servers.start("floor", "bench.floor:app", env, instance / "floor.log",
+                              args.workers, ready_path="/sign-in", expect=b"Stack floor")
+        started_servers.append(floor)
         portal = servers.start("portal", "wsgi:app", env, instance / "portal.log",
                                args.workers, ready_path="/sign-in", expect=b"csrf_token")
         started_servers.append(portal)
@@ -180,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         run["sizes"], run["assets"] = _sizes(portal, cookies, run["paths"])
         print(f"Load: {args.clients} clients, {args.warmup:.0f} s warm-up + "
               f"{args.seconds:.0f} s per page", flush=True)
-        run["load"], run["memory"] = _load(portal, bare, cookies[prepare.SMALL_USER],
+        run["load"], run["memory"] = _load(portal, bare, floor, cookies[prepare.SMALL_USER],
                                            run["paths"][prepare.SMALL_USER], args)
         run["lighthouse"] = _lighthouse(args, portal, cookies[prepare.SMALL_USER],
                                         run["paths"][prepare.SMALL_USER])

@@ -140,3 +140,33 @@ def test_lighthouse_reports_the_median_run_of_each_page():
     run = _run(300.0, 49.0, 1, 1)
     run["lighthouse"] = {"status": "measured", "pages": {"thread": middle}}
     assert "| thread | 99 | 99, -, 100, 92 | 100 |" in report.markdown(run)
+
+
+def test_the_stack_floor_signs_in_and_logs_each_view(tmp_path, monkeypatch):
+    monkeypatch.setenv("PORTAL_INSTANCE_DIR", str(tmp_path))
+    import importlib
+
+    import bench.floor
+    floor = importlib.reload(bench.floor)
+    client = floor.app.test_client()
+    assert client.get("/").status_code == 401
+    assert client.get("/sign-in").status_code == 200
+    for _ in range(2):
+        page = client.get("/")
+        assert page.status_code == 200 and b"Hello, Oliver" in page.data
+        assert b'name="csrf_token" value="' in page.data
+    with floor.app.app_context():
+        lines = floor.db.session.scalars(floor.db.select(floor.AuditLine)).all()
+        assert [(line.user_id, line.action) for line in lines] == [(1, "record-viewed")] * 2
+        floor.db.engine.dispose()
+    assert (tmp_path / "bench-floor.db").exists()
+
+
+def test_the_floor_is_shown_for_reference_next_to_the_targets():
+    run = _run(100.0, 49.0, 1, 1)
+    run["load"]["floor"] = {**run["load"]["bare"], "rps": 250.0}
+    rows = {row[0]: row[1:] for row in report.targets(run)}
+    assert rows["(ceiling) stack floor's throughput, share of bare Flask"] == (
+        "250 / 1000 req/s = 25%", "for reference")
+    assert rows["dashboard throughput >= 30% of bare Flask"][1] == "MISS"
+    assert "| floor | / | 250 |" in report.markdown(run)
