@@ -59,11 +59,13 @@ def workers_cpu_seconds(master: int) -> float:
                                                        for pid in children(master))
 
 
-def machine_busy_seconds() -> float:
-    """CPU time all CPUs of the machine spent busy so far (everything but idle and iowait)."""
+def machine_busy_seconds() -> tuple[float, float]:
+    """CPU time all CPUs of the machine spent busy so far (everything but idle and iowait),
+    and the part of it the hypervisor gave to other virtual machines (steal)."""
     fields = (PROC / "stat").read_text().splitlines()[0].split()[1:]
     user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
-    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return (user + nice + system + irq + softirq + steal) / tick, steal / tick
 
 
 def unshared_kib(pid: int) -> dict[str, int]:

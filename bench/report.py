@@ -100,11 +100,12 @@ def markdown(run: dict) -> str:
              "## Targets", "", table(["target", "measured", "result"], targets(run)), "",
              "## Throughput and latency", "",
              table(["page", "path", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors",
-                    "server CPU ms/req", "client CPU ms/req", "other jobs' CPUs"],
+                    "server CPU ms/req", "client CPU ms/req", "other jobs' CPUs",
+                    "of which stolen"],
                    [(name, r["path"], f"{r['rps']:.0f}", _ms(r["p50_ms"]), _ms(r["p95_ms"]),
                      _ms(r["p99_ms"]), r["errors"], _ms(r.get("server_cpu_ms_per_request")),
                      _ms(r.get("client_cpu_ms_per_request"), 2),
-                     _ms(r.get("other_jobs_cpus"), 2))
+                     _ms(r.get("other_jobs_cpus"), 2), _ms(r.get("stolen_cpus"), 2))
                     for name, r in run["load"].items()]), "",
              "## Download sizes (gzipped, as sent)", "",
              table(["page", "HTML", "HTML raw", "first visit", "repeat visit"],

@@ -103,16 +103,21 @@ def _load(portal, bare, floor, cookie: str, paths: dict, args) -> tuple[dict, di
                                  args.warmup)
         used = workers_cpu_seconds(server.pid) - cpu
         # What other jobs on the machine used meanwhile: all busy CPU time but ours.
-        others = machine_busy_seconds() - busy - used - measured.client_cpu_seconds
+        busy_now, stolen_now = machine_busy_seconds()
+        others = busy_now - busy[0] - used - measured.client_cpu_seconds
+        stolen = stolen_now - busy[1]
         outcome = measured.summary()
         outcome["server_cpu_ms_per_request"] = round(
             used * 1000 / outcome["answered_with_warmup"], 2) \
             if outcome["answered_with_warmup"] else None
-        outcome["other_jobs_cpus"] = round(max(others, 0.0) / (time.monotonic() - began), 2)
+        elapsed = time.monotonic() - began
+        outcome["other_jobs_cpus"] = round(max(others, 0.0) / elapsed, 2)
+        outcome["stolen_cpus"] = round(max(stolen, 0.0) / elapsed, 2)
         print(f" {outcome['rps']:8.1f} req/s  p50 {outcome['p50_ms']} ms  "
               f"p95 {outcome['p95_ms']} ms  errors {outcome['errors']}  "
               f"server CPU {outcome['server_cpu_ms_per_request']} ms/req  "
-              f"other jobs {outcome['other_jobs_cpus']} CPUs")
+              f"other jobs {outcome['other_jobs_cpus']} CPUs "
+              f"(stolen by the hypervisor {outcome['stolen_cpus']})")
         results[name] = outcome
         time.sleep(1)
     return results, {name: sampler.stop() for name, sampler in memory.items()}

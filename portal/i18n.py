@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time, format_timedelta
 from babel.numbers import format_currency, format_decimal
-from flask import Flask, current_app, request
-from flask_babel import get_locale
+from flask import Flask, current_app, g, request
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 
 from portal.clinic import current_clinic
@@ -109,9 +109,32 @@ def fmt_age(since: datetime | None, now: datetime | None = None) -> str:
     return format_timedelta((now or utcnow()) - since, threshold=1, locale=locale_str())
 
 
+def translations():
+    """The reader's catalog, looked up once per request and language.
+
+    A page calls `_()` a hundred times; Flask-Babel finds the catalog anew for each call.
+    Kept with the locale it belongs to, so that `force_locale` (mails in the patient's
+    language) and a language change within the request get their own catalog.
+    """
+    if not g:  # no application context: Flask-Babel's own answer (no translations)
+        return get_translations()
+    locale = get_locale()
+    kept = g.get("_portal_translations")
+    if kept is None or kept[0] is not locale:
+        kept = g._portal_translations = (locale, get_translations())
+    return kept[1]
+
+
 def init_app(app: Flask) -> None:
-    """Register the formatting helpers as Jinja filters."""
+    """Register the formatting helpers as Jinja filters, and templates' `_()` and plurals."""
     app.jinja_env.filters.update(
         date=fmt_date, datetime=fmt_datetime, time=fmt_time, number=fmt_number,
         money=fmt_money, in_language=in_language, age=fmt_age,
     )
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda text: translations().ugettext(text),
+        ngettext=lambda one, many, n: translations().ungettext(one, many, n),
+        pgettext=lambda context, text: translations().upgettext(context, text),
+        npgettext=lambda context, one, many, n: translations().unpgettext(context, one, many,
+                                                                           n),
+        newstyle=True)

@@ -1,0 +1,24 @@
+"""Templates' `_()` and plurals: the catalog is found once per request, never a stale one."""
+
+from flask import render_template_string
+from flask_babel import force_locale
+
+PAGE = ('{{ _("Sign out") }}|'
+        '{{ ngettext("%(num)d document", "%(num)d documents", n) }}')
+
+
+def test_templates_follow_the_request_and_a_forced_language(app, clinic):
+    with app.test_request_context("/", headers={"Accept-Language": "nl"}):
+        assert render_template_string(PAGE, n=1) == "Uitloggen|1 document"
+        with force_locale("pl"):
+            assert render_template_string(PAGE, n=5) == "Wyloguj się|5 dokumentów"
+            assert render_template_string(PAGE, n=2) == "Wyloguj się|2 dokumenty"
+        assert render_template_string(PAGE, n=3) == "Uitloggen|3 documenten"
+        with force_locale("en"):
+            assert render_template_string(PAGE, n=1) == "Sign out|1 document"
+
+
+def test_commands_outside_a_request_render_in_the_language_they_force(app, clinic):
+    """How `flask portal send-reminders` writes a patient's mail: no request, a language."""
+    with app.app_context(), force_locale("nl"):
+        assert render_template_string(PAGE, n=2) == "Uitloggen|2 documenten"
