@@ -96,13 +96,17 @@ def markdown(run: dict) -> str:
              f"gunicorn: {settings.get('workers')} workers, {settings.get('worker_class')}, "
              f"{settings.get('threads')} thread(s), config {settings.get('config') or 'none'}. "
              f"{options['clients']} clients, {options['warmup']:.0f} s warm-up + "
-             f"{options['seconds']:.0f} s per page, load generator on the same machine.", "",
+             f"{options['seconds']:.0f} s per page, {options.get('rounds', 1)} round(s) over "
+             "all pages with each page's median round shown (\"rounds\": every round's "
+             "req/s), load generator on the same machine.", "",
              "## Targets", "", table(["target", "measured", "result"], targets(run)), "",
              "## Throughput and latency", "",
-             table(["page", "path", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors",
+             table(["page", "path", "req/s", "rounds", "p50 ms", "p95 ms", "p99 ms", "errors",
                     "server CPU ms/req", "client CPU ms/req", "other jobs' CPUs",
                     "of which stolen"],
-                   [(name, r["path"], f"{r['rps']:.0f}", _ms(r["p50_ms"]), _ms(r["p95_ms"]),
+                   [(name, r["path"], f"{r['rps']:.0f}",
+                     ", ".join(f"{v:.0f}" for v in r.get("rounds") or [r["rps"]]),
+                     _ms(r["p50_ms"]), _ms(r["p95_ms"]),
                      _ms(r["p99_ms"]), r["errors"], _ms(r.get("server_cpu_ms_per_request")),
                      _ms(r.get("client_cpu_ms_per_request"), 2),
                      _ms(r.get("other_jobs_cpus"), 2), _ms(r.get("stolen_cpus"), 2))

@@ -169,4 +169,18 @@ def test_the_floor_is_shown_for_reference_next_to_the_targets():
     assert rows["(ceiling) stack floor's throughput, share of bare Flask"] == (
         "250 / 1000 req/s = 25%", "for reference")
     assert rows["dashboard throughput >= 30% of bare Flask"][1] == "MISS"
-    assert "| floor | / | 250 |" in report.markdown(run)
+    assert "| floor | / | 250 | 250 |" in report.markdown(run)
+
+
+def test_each_page_reports_its_median_round():
+    from bench.run import median_round, options
+
+    rounds = [{"rps": 90.0, "p95_ms": 300.0}, {"rps": 40.0, "p95_ms": 900.0},
+              {"rps": 70.0, "p95_ms": 400.0}]
+    assert median_round(rounds) == {"rps": 70.0, "p95_ms": 400.0, "rounds": [90.0, 40.0, 70.0]}
+    assert median_round(rounds[:2])["rps"] == 40.0
+    run = _run(300.0, 49.0, 1, 1)
+    run["load"]["dashboard"] = median_round([{**run["load"]["dashboard"], "rps": v}
+                                             for v in (310.0, 280.0, 300.0)])
+    assert "| dashboard | /home | 300 | 310, 280, 300 |" in report.markdown(run)
+    assert options([]).rounds == 3 and options(["--rounds", "1"]).rounds == 1
