@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date, format_datetime, format_time, format_timedelta
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import NumberPattern, format_currency, parse_pattern
 from flask import Flask, current_app, g, request
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
@@ -82,10 +84,18 @@ def fmt_number(value, decimals: int | None = None) -> str:
     """A number in the reader's notation, rounded to `decimals` places when given."""
     if value is None:
         return ""
-    fmt = None
-    if decimals is not None:
-        fmt = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(value, format=fmt, locale=format_locale())
+    locale, pattern = _decimal_pattern(format_locale(), decimals)
+    return pattern.apply(value, locale)
+
+
+@lru_cache(maxsize=64)
+def _decimal_pattern(code: str, decimals: int | None) -> tuple[Locale, NumberPattern]:
+    """The locale and number pattern `format_decimal` would find anew for every number
+    (a results page shows dozens)."""
+    locale = Locale.parse(code)
+    if decimals is None:
+        return locale, locale.decimal_formats[None]
+    return locale, parse_pattern("#,##0" + ("." + "0" * decimals if decimals else ""))
 
 
 def fmt_money(value, currency: str | None = None) -> str:

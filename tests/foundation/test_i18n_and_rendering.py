@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from flask_babel import force_locale
 
 from portal import i18n
 from tests.conftest import login_as, make_user
@@ -84,6 +85,24 @@ def test_times_are_shown_in_the_clinics_time_zone(app, clinic):
 def test_numbers_round_to_sensible_precision(app, clinic):
     with app.test_request_context("/", headers={"Accept-Language": "pl"}):
         assert i18n.fmt_number(94.03117346500946, 1) == "94,0"
+
+
+@pytest.mark.parametrize(("locale", "shown"), [
+    ("en", ["12,345.68", "12,346", "0.5", "12,345.678"]),
+    ("nl", ["12.345,68", "12.346", "0,5", "12.345,678"]),
+    ("pl", ["12\u00a0345,68", "12\u00a0346", "0,5", "12\u00a0345,678"]),
+])
+def test_numbers_use_the_readers_separators_whatever_was_shown_before(app, clinic, locale,
+                                                                      shown):
+    """The number patterns are kept between requests: each language still gets its own."""
+    with app.test_request_context("/"):
+        for language in ("en", "nl", "pl", locale):
+            with force_locale(language):
+                numbers = [i18n.fmt_number(Decimal("12345.678"), 2),
+                           i18n.fmt_number(Decimal("12345.678"), 0),
+                           i18n.fmt_number(Decimal("0.5")),
+                           i18n.fmt_number(Decimal("12345.678"))]
+    assert numbers == shown
 
 
 def test_htmx_request_gets_only_the_named_block(client, clinic):
