@@ -158,6 +158,7 @@ def test_the_stack_floor_signs_in_and_logs_each_view(tmp_path, monkeypatch):
     with floor.app.app_context():
         lines = floor.db.session.scalars(floor.db.select(floor.AuditLine)).all()
         assert [(line.user_id, line.action) for line in lines] == [(1, "record-viewed")] * 2
+        assert floor.db.session.execute(floor.db.text("PRAGMA journal_mode")).scalar() == "wal"
         floor.db.engine.dispose()
     assert (tmp_path / "bench-floor.db").exists()
 
