@@ -20,6 +20,8 @@ import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bench.load import median_item
+
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL = Path(__file__).resolve().parent / ".lighthouse"
 CATEGORIES = ("performance", "accessibility")
@@ -113,6 +115,5 @@ def median_run(runs: list[dict]) -> dict:
     if not scored:
         return {**(runs[0] if runs else {"error": "Lighthouse did not run"}),
                 "runs": [None] * len(runs)}
-    ordered = sorted(scored, key=lambda run: run["performance"])
-    middle = ordered[(len(ordered) - 1) // 2]
-    return {**middle, "runs": [run.get("performance") for run in runs]}
+    return {**median_item(scored, "performance"),
+            "runs": [run.get("performance") for run in runs]}

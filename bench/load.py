@@ -19,6 +19,16 @@ from dataclasses import dataclass, field
 BROWSER_ENCODINGS = "gzip, deflate, br"
 
 
+def median_item(items: list[dict], key: str) -> dict:
+    """The item whose `key` is the median; of an even number, the lower middle one.
+
+    A real measurement, never an average of two: each page's median round and median
+    Lighthouse run are reported whole.
+    """
+    ordered = sorted(items, key=lambda item: item[key])
+    return ordered[(len(ordered) - 1) // 2]
+
+
 def percentile(values: list[float], pct: float) -> float:
     """The `pct`-th percentile (0-100) of `values`, interpolated between the nearest ranks.
 

@@ -27,6 +27,13 @@ ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
 
 
+def _at_least_one(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
 def options(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split(
         "\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -34,13 +41,13 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
                         help="a FHIR bundle, or a folder whose largest *.json is imported")
     parser.add_argument("--seconds", type=float, default=10.0, help="measured time per page")
     parser.add_argument("--warmup", type=float, default=2.0, help="warm-up time per page")
-    parser.add_argument("--rounds", type=int, default=3,
+    parser.add_argument("--rounds", type=_at_least_one, default=3,
                         help="times round all the pages; each page's median round is reported")
     parser.add_argument("--clients", type=int, default=20, help="concurrent clients")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--lighthouse", action="store_true",
                         help="install Lighthouse into bench/.lighthouse with npm when missing")
-    parser.add_argument("--lighthouse-runs", type=int, default=3,
+    parser.add_argument("--lighthouse-runs", type=_at_least_one, default=3,
                         help="Lighthouse runs per page; the median run is reported")
     parser.add_argument("--no-lighthouse", action="store_true",
                         help="skip Lighthouse even when it is installed")
@@ -89,15 +96,15 @@ def _measure(name: str, server, path: str, page_cookie: str | None, args) -> dic
     """One page under load for the warm-up and the measured seconds."""
     headers = {"Cookie": page_cookie} if page_cookie else {}
     print(f"  {name:10} {path:24}", end="", flush=True)
-    cpu, busy, began = workers_cpu_seconds(server.pid), machine_busy_seconds(), \
-        time.monotonic()
+    cpu, began = workers_cpu_seconds(server.pid), time.monotonic()
+    busy, stolen = machine_busy_seconds()
     measured = load.run_load(servers.HOST, server.port, path, headers, args.clients,
                              args.seconds, args.warmup)
     used = workers_cpu_seconds(server.pid) - cpu
     # What other jobs on the machine used meanwhile: all busy CPU time but ours.
     busy_now, stolen_now = machine_busy_seconds()
-    others = busy_now - busy[0] - used - measured.client_cpu_seconds
-    stolen = stolen_now - busy[1]
+    others = busy_now - busy - used - measured.client_cpu_seconds
+    stolen = stolen_now - stolen
     outcome = measured.summary()
     outcome["server_cpu_ms_per_request"] = round(
         used * 1000 / outcome["answered_with_warmup"], 2) \
@@ -118,8 +125,7 @@ def median_round(rounds: list[dict]) -> dict:
 
     An even number of rounds takes the lower middle one.
     """
-    ordered = sorted(rounds, key=lambda r: r["rps"])
-    return {**ordered[(len(ordered) - 1) // 2], "rounds": [r["rps"] for r in rounds]}
+    return {**load.median_item(rounds, "rps"), "rounds": [r["rps"] for r in rounds]}
 
 
 def _load(portal, bare, floor, cookie: str, paths: dict, args) -> tuple[dict, dict]:
@@ -139,8 +145,8 @@ def _load(portal, bare, floor, cookie: str, paths: dict, args) -> tuple[dict, di
             ("sign-in", portal, "/sign-in", None)]
     plan += [(name, portal, path, cookie) for name, path in paths.items()]
     rounds: dict[str, list[dict]] = {name: [] for name, *_ in plan}
-    for number in range(max(1, args.rounds)):
-        print(f" round {number + 1} of {max(1, args.rounds)}", flush=True)
+    for number in range(args.rounds):
+        print(f" round {number + 1} of {args.rounds}", flush=True)
         for name, server, path, page_cookie in plan:
             rounds[name].append(_measure(name, server, path, page_cookie, args))
             time.sleep(1)
@@ -176,7 +182,7 @@ def _lighthouse(args, portal, cookie: str, paths: dict) -> dict:
         print(f"  Lighthouse {name} ...", flush=True)
         scores[name] = lighthouse.median_run([
             lighthouse.score(command, base + path, page_cookie, out / f"{name}-{run}.json",
-                             args.chrome) for run in range(max(1, args.lighthouse_runs))])
+                             args.chrome) for run in range(args.lighthouse_runs)])
     shutil.rmtree(out, ignore_errors=True)
     return {"status": "measured", "command": " ".join(command), "pages": scores}
 
@@ -190,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     run: dict = {"started": started,
                  "machine": {**servers.machine(), "cpu_pressure_at_start": servers.cpu_pressure()},
                  "options": {"seconds": args.seconds, "warmup": args.warmup,
-                             "rounds": max(1, args.rounds),
+                             "rounds": args.rounds,
                              "clients": args.clients, "workers": args.workers,
                              "accept_encoding": load.BROWSER_ENCODINGS}}
     print(f"Preparing {instance}: migrations, demo clinic, {bundle.name} ...", flush=True)

@@ -27,8 +27,7 @@ def _chosen_statement(patient):
     statement_id = request.values.get("statement", type=bounded_int)
     if not statement_id:
         return None
-    view = own_statement(patient, statement_id)
-    return view
+    return own_statement(patient, statement_id)
 
 
 def _pay_page(patient, form, chosen, balance: Decimal, status: int = 200, message=None):

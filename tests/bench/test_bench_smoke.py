@@ -185,3 +185,5 @@ def test_each_page_reports_its_median_round():
                                              for v in (310.0, 280.0, 300.0)])
     assert "| dashboard | /home | 300 | 310, 280, 300 |" in report.markdown(run)
     assert options([]).rounds == 3 and options(["--rounds", "1"]).rounds == 1
+    with pytest.raises(SystemExit):
+        options(["--rounds", "0"])
