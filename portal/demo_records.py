@@ -3,22 +3,24 @@
 A few patients with accounts get a small record that looks like what a clinic's system
 sends: reports of laboratory results (some with a reference range, some without, values
 with float noise), vital signs taken at visits, diagnoses, medicines current and stopped,
-an allergy, vaccinations and procedures. Items have fixed FHIR ids, so loading the demo
-again adds nothing.
+an allergy, vaccinations and procedures. The records are made as FHIR resources and go
+in through the importer, exactly as a clinic's system sends them, so that every page and
+the FHIR download see what they would see of a real record. Items have fixed FHIR ids, so
+loading the demo again adds nothing.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal.extensions import db
+from portal.fhir import making as fhir
+from portal.fhir.export import full_url, patient_fhir_id, patient_resource
 from portal.models import Patient
-from portal.records.models import KINDS, RecordItem
+from portal.records.models import RecordItem
 
 #: Patients who get a record, with a small offset so their values differ.
 PATIENTS = {"P-100001": 0.0, "P-100006": 0.6, "P-100013": -0.4}
@@ -58,7 +60,8 @@ METABOLIC = [
 #: Vital signs, taken at every visit and sent without a report.
 VITALS = [("weight", "29463-7", "Body weight", "kg", [82.3, 81.0, 83.7, 84.9, 85.4]),
           ("bmi", "39156-5", "Body mass index", "kg/m2", [25.4, 25.0, 25.83, 26.2, 26.36])]
-BLOOD_PRESSURE = ["128/82", "131/84", "138/88", "142/90", "136/86"]
+BLOOD_PRESSURE = [(128, 82), (131, 84), (138, 88), (142, 90), (136, 86)]
+SYSTOLIC, DIASTOLIC = ("8480-6", "Systolic blood pressure"), ("8462-4", "Diastolic blood pressure")
 
 NOTE = ("Your cholesterol is a little higher than last time. Dr Jansen suggests more "
         "exercise and a new test in a year. You do not need to contact us about it.")
@@ -68,128 +71,164 @@ def _at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-def record_item(patient: Patient, kind: str, key: str, title: str, **values) -> RecordItem:
-    fhir_id = f"demo-{patient.patient_number}-{key}"
-    resource = {"resourceType": KINDS[kind], "id": fhir_id, "code": {"text": title},
-                "status": values.get("status") or "final"}
-    digest = hashlib.sha256(json.dumps(resource, sort_keys=True).encode()).hexdigest()
-    values.setdefault("details", {})
-    return RecordItem(patient_id=patient.id, kind=kind, fhir_id=fhir_id, title=title,
-                      resource=resource, content_hash=digest, **values)
+#: The clinician and the place every demo item names (read for references, not stored).
+DOCTOR = fhir.practitioner("demo-practitioner-jansen", PRACTITIONER)
+CENTRE = fhir.location("demo-location-linden", PLACE)
 
 
-def _results(patient: Patient, offset: float) -> list[RecordItem]:
+class DemoRecord:
+    """One patient's demo resources, and the columns the clinic sets after import.
+
+    Released, seen, a note and confidential are the portal's own columns, not FHIR: they
+    are set on the imported rows, as a clinician or the patient would set them.
+    """
+
+    def __init__(self, patient: Patient):
+        if patient.fhir_id is None:
+            patient.fhir_id = patient_fhir_id(patient)
+        self.patient = patient
+        self.subject = {"reference": f"Patient/{patient.fhir_id}"}
+        self.resources: list[dict] = [DOCTOR, CENTRE]
+        self.columns: dict[str, dict] = {}
+
+    def fhir_id(self, key: str) -> str:
+        return f"demo-{self.patient.patient_number}-{key}"
+
+    def visit(self, key: str) -> dict:
+        """The Reference to the visit `key`."""
+        return {"reference": f"Encounter/{self.fhir_id(key)}"}
+
+    def add(self, resource: dict, **columns) -> dict:
+        self.resources.append(resource)
+        if columns:
+            self.columns[resource["id"]] = columns
+        return resource
+
+    def bundle(self) -> dict:
+        """The collection Bundle of the patient and the resources."""
+        everything = [patient_resource(self.patient), *self.resources]
+        return {"resourceType": "Bundle", "type": "collection",
+                "entry": [{"fullUrl": full_url(r["id"]), "resource": r} for r in everything]}
+
+    def load(self) -> int:
+        """Import the bundle; set the portal's columns on the items it added or changed."""
+        # Imported here: the importer loads the records package, which imports the
+        # importer back; from the top of this module that would be a loop.
+        from portal.fhir.importer import import_data
+
+        patient_id = self.patient.id
+        before = set(db.session.execute(select(RecordItem.fhir_id, RecordItem.content_hash)
+                                        .where(RecordItem.patient_id == patient_id)))
+        result = import_data(self.bundle(), f"demo-{self.patient.patient_number}.json")
+        if result.error:
+            raise RuntimeError(f"demo record of {self.patient.patient_number}: {result.error}")
+        for fhir_id, content_hash, item_id in db.session.execute(
+                select(RecordItem.fhir_id, RecordItem.content_hash, RecordItem.id)
+                .where(RecordItem.patient_id == patient_id)):
+            if (fhir_id, content_hash) not in before and fhir_id in self.columns:
+                db.session.execute(update(RecordItem).where(RecordItem.id == item_id)
+                                   .values(**self.columns[fhir_id]))
+        db.session.commit()
+        return result.total("new")
+
+
+def _results(record: DemoRecord, offset: float) -> None:
     """Reports with laboratory results at each visit, and vital signs without a report."""
-    items = []
+    subject = record.subject
     for index, (visit, when, *_rest) in enumerate(VISITS):
         taken, latest = _at(when), index == len(VISITS) - 1
         seen = None if latest else taken
-        for panel, name, tests in (("lipids", "Lipid panel", LIPIDS),
-                                   ("bmp", "Basic metabolic panel", METABOLIC)):
+        at_visit = record.visit(visit)
+        for panel, code, name, tests in (("lipids", "57698-3", "Lipid panel", LIPIDS),
+                                         ("bmp", "51990-0", "Basic metabolic panel", METABOLIC)):
             found = [t for t in tests if t[5][index] is not None]
             if not found:
                 continue
-            report = f"{visit}-{panel}"
-            items.append(record_item(
-                patient, "report", report, name, category="LAB", status="final", start_at=taken,
-                encounter_ref=f"demo-{patient.patient_number}-{visit}", released_at=taken))
-            for key, code, title, unit, usual, values in found:
+            results = []
+            for key, loinc, title, unit, usual, values in found:
                 value = Decimal(str(values[index])) + Decimal(str(offset)) * (
                     Decimal("0.1") if unit == "mmol/L" else 1)
                 low, high = usual or (None, None)
                 flag = ("high" if high is not None and value > high
                         else "low" if low is not None and value < low else None)
-                items.append(record_item(
-                    patient, "observation", f"{visit}-{key}", title, code=code,
-                    code_system="http://loinc.org", category="laboratory", status="final",
-                    start_at=taken, value_num=value, unit=unit, ref_low=low, ref_high=high,
-                    flag=flag, report_ref=f"demo-{patient.patient_number}-{report}",
-                    encounter_ref=f"demo-{patient.patient_number}-{visit}",
+                results.append(record.add(fhir.observation(
+                    record.fhir_id(f"{visit}-{key}"), subject, title, taken,
+                    category="laboratory", code=loinc, value=value, unit=unit, low=low,
+                    high=high, flag=flag, visit=at_visit),
                     released_at=taken, seen_at=seen,
                     patient_note=NOTE if latest and key == "chol" else None))
-        for key, code, title, unit, values in VITALS:
-            items.append(record_item(
-                patient, "observation", f"{visit}-{key}", title, code=code,
-                code_system="http://loinc.org", category="vital-signs", status="final",
-                start_at=taken, value_num=Decimal(str(values[index] + offset)), unit=unit,
-                encounter_ref=f"demo-{patient.patient_number}-{visit}", released_at=taken,
-                seen_at=seen))
-        items.append(record_item(
-            patient, "observation", f"{visit}-bp", "Blood pressure", code="85354-9",
-            code_system="http://loinc.org", category="vital-signs", status="final",
-            start_at=taken, value_text=f"{BLOOD_PRESSURE[index]} mm[Hg]",
-            encounter_ref=f"demo-{patient.patient_number}-{visit}", released_at=taken,
-            seen_at=seen))
+            record.add(fhir.report(record.fhir_id(f"{visit}-{panel}"), subject, name, taken,
+                                   results, code=code, visit=at_visit), released_at=taken)
+        for key, loinc, title, unit, values in VITALS:
+            record.add(fhir.observation(
+                record.fhir_id(f"{visit}-{key}"), subject, title, taken, category="vital-signs",
+                code=loinc, value=Decimal(str(values[index] + offset)), unit=unit,
+                visit=at_visit), released_at=taken, seen_at=seen)
+        systolic, diastolic = BLOOD_PRESSURE[index]
+        record.add(fhir.observation(
+            record.fhir_id(f"{visit}-bp"), subject, "Blood pressure", taken,
+            category="vital-signs", code="85354-9", visit=at_visit,
+            components=[(*SYSTOLIC, Decimal(systolic), "mm[Hg]"),
+                        (*DIASTOLIC, Decimal(diastolic), "mm[Hg]")]),
+            released_at=taken, seen_at=seen)
     # A result the clinic has not released yet: the patient must not see it.
-    items.append(record_item(patient, "observation", "v5-hba1c", "Hemoglobin A1c", code="4548-4",
-                             code_system="http://loinc.org", category="laboratory",
-                             status="preliminary", start_at=_at(VISITS[-1][1]),
-                             value_num=Decimal("6.1"), unit="%"))
-    return items
+    record.add(fhir.observation(
+        record.fhir_id("v5-hba1c"), subject, "Hemoglobin A1c", _at(VISITS[-1][1]),
+        category="laboratory", code="4548-4", status="preliminary", value=Decimal("6.1"),
+        unit="%"), released_at=None)
 
 
-def _visits(patient: Patient) -> list[RecordItem]:
+def _visits(record: DemoRecord) -> None:
     """Visits to the clinic, one a year or so."""
-    return [record_item(patient, "encounter", key, title, status="finished", start_at=_at(when),
-                        details={"type": title, "class": kind, "reason": reason,
-                           "practitioner": PRACTITIONER, "place": PLACE})
-            for key, when, title, kind, reason in VISITS]
+    for key, when, title, kind, reason in VISITS:
+        record.add(fhir.encounter(record.fhir_id(key), record.subject, title, _at(when),
+                                  visit_class=kind, reason=reason,
+                                  practitioner_ref=fhir.reference(DOCTOR),
+                                  place_ref=fhir.reference(CENTRE)))
 
 
-def _the_rest(patient: Patient) -> list[RecordItem]:
+def _the_rest(record: DemoRecord) -> None:
     """Diagnoses, medicines, an allergy, vaccinations and procedures."""
-    visit = f"demo-{patient.patient_number}-"
-    return [
-        record_item(patient, "condition", "c-hypertension", "Essential hypertension",
-                    status="active", start_at=_at("2024-03-12T08:45:00"),
-                    encounter_ref=visit + "v3",
-                    details={"verification": "confirmed"}),
-        record_item(patient, "condition", "c-bronchitis", "Acute bronchitis", status="resolved",
-                    start_at=_at("2023-02-14T10:05:00"), end_at=_at("2023-03-07T00:00:00"),
-                    encounter_ref=visit + "v2", details={"verification": "confirmed"}),
-        record_item(patient, "medication", "m-lisinopril", "Lisinopril 10 mg oral tablet",
-                    status="active", start_at=_at("2024-03-12T09:00:00"),
-                    encounter_ref=visit + "v3",
-                    details={"dosage": "1 tablet every morning", "prescriber": PRACTITIONER,
-                       "reason": "Essential hypertension"}),
-        record_item(patient, "medication", "m-atorvastatin", "Atorvastatin 20 mg oral tablet",
-                    status="active", start_at=_at("2026-01-20T08:50:00"),
-                    encounter_ref=visit + "v5",
-                    details={"dosage_timing": {"dose": 1, "dose_unit": "tablet", "frequency": 1,
-                                         "period": 1, "period_unit": "d"},
-                       "prescriber": PRACTITIONER}),
-        record_item(patient, "medication", "m-amoxicillin", "Amoxicillin 500 mg oral capsule",
-                    status="completed", start_at=_at("2023-02-14T10:20:00"),
-                    encounter_ref=visit + "v2",
-                    details={"dosage_timing": {"dose": 1, "dose_unit": "capsule", "frequency": 3,
-                                         "period": 1, "period_unit": "d"},
-                       "prescriber": PRACTITIONER, "reason": "Acute bronchitis"}),
-        record_item(patient, "medication", "m-paracetamol", "Paracetamol 500 mg oral tablet",
-                    status="stopped", start_at=_at("2023-02-14T10:21:00"),
-                    encounter_ref=visit + "v2",
-                    details={"dosage_timing": {"dose": 2, "dose_unit": "tablets",
-                                         "as_needed": True},
-                       "prescriber": PRACTITIONER}),
-        record_item(patient, "allergy", "a-penicillin", "Allergy to penicillin", status="active",
-                    category="medication", start_at=_at("2019-06-03T00:00:00"),
-                    details={"reactions": ["Hives", "Itchy skin"], "criticality": "low",
-                       "type": "allergy"}),
-        record_item(patient, "immunization", "i-td", "Td (adult), adsorbed", status="completed",
-                    start_at=_at("2021-05-11T09:00:00")),
-        record_item(patient, "immunization", "i-covid", "COVID-19 vaccine, mRNA",
-                    status="completed", start_at=_at("2022-03-10T09:40:00"),
-                    encounter_ref=visit + "v1"),
-        record_item(patient, "immunization", "i-flu-2024", "Influenza, seasonal, injectable",
-                    status="completed", start_at=_at("2024-10-15T14:00:00")),
-        record_item(patient, "immunization", "i-flu-2025", "Influenza, seasonal, injectable",
-                    status="completed", start_at=_at("2025-10-14T14:10:00")),
-        record_item(patient, "procedure", "p-spirometry", "Spirometry", status="completed",
-                    start_at=_at("2023-02-14T10:15:00"), encounter_ref=visit + "v2",
-                    details={"reason": "Acute bronchitis"}),
-        record_item(patient, "procedure", "p-ecg", "Electrocardiogram", status="completed",
-                    start_at=_at("2025-03-18T09:30:00"), encounter_ref=visit + "v4",
-                    details={"reason": "Essential hypertension"}),
-    ]
+    me, visit, doctor = record.subject, record.visit, fhir.reference(DOCTOR)
+    key = record.fhir_id
+    for resource in (
+        fhir.condition(key("c-hypertension"), me, "Essential hypertension",
+                       _at("2024-03-12T08:45:00"), status="active", visit=visit("v3")),
+        fhir.condition(key("c-bronchitis"), me, "Acute bronchitis", _at("2023-02-14T10:05:00"),
+                       status="resolved", ended=_at("2023-03-07T00:00:00"), visit=visit("v2")),
+        fhir.medication(key("m-lisinopril"), me, "Lisinopril 10 mg oral tablet",
+                        _at("2024-03-12T09:00:00"), status="active", visit=visit("v3"),
+                        dosage=fhir.dosage(text="1 tablet every morning"), prescriber=doctor,
+                        reason="Essential hypertension"),
+        fhir.medication(key("m-atorvastatin"), me, "Atorvastatin 20 mg oral tablet",
+                        _at("2026-01-20T08:50:00"), status="active", visit=visit("v5"),
+                        dosage=fhir.dosage(dose=1, unit="tablet", frequency=1, period=1,
+                                           period_unit="d"), prescriber=doctor),
+        fhir.medication(key("m-amoxicillin"), me, "Amoxicillin 500 mg oral capsule",
+                        _at("2023-02-14T10:20:00"), status="completed", visit=visit("v2"),
+                        dosage=fhir.dosage(dose=1, unit="capsule", frequency=3, period=1,
+                                           period_unit="d"),
+                        prescriber=doctor, reason="Acute bronchitis"),
+        fhir.medication(key("m-paracetamol"), me, "Paracetamol 500 mg oral tablet",
+                        _at("2023-02-14T10:21:00"), status="stopped", visit=visit("v2"),
+                        dosage=fhir.dosage(dose=2, unit="tablets", as_needed=True),
+                        prescriber=doctor),
+        fhir.allergy(key("a-penicillin"), me, "Allergy to penicillin",
+                     _at("2019-06-03T00:00:00"), category="medication",
+                     reactions=["Hives", "Itchy skin"], criticality="low"),
+        fhir.immunization(key("i-td"), me, "Td (adult), adsorbed", _at("2021-05-11T09:00:00")),
+        fhir.immunization(key("i-covid"), me, "COVID-19 vaccine, mRNA",
+                          _at("2022-03-10T09:40:00"), visit=visit("v1")),
+        fhir.immunization(key("i-flu-2024"), me, "Influenza, seasonal, injectable",
+                          _at("2024-10-15T14:00:00")),
+        fhir.immunization(key("i-flu-2025"), me, "Influenza, seasonal, injectable",
+                          _at("2025-10-14T14:10:00")),
+        fhir.procedure(key("p-spirometry"), me, "Spirometry", _at("2023-02-14T10:15:00"),
+                       reason="Acute bronchitis", visit=visit("v2")),
+        fhir.procedure(key("p-ecg"), me, "Electrocardiogram", _at("2025-03-18T09:30:00"),
+                       reason="Essential hypertension", visit=visit("v4")),
+    ):
+        record.add(resource)
 
 
 def load_demo_records() -> int:
@@ -199,17 +238,14 @@ def load_demo_records() -> int:
     """
     patients = {p.patient_number: p for p in db.session.scalars(
         select(Patient).where(Patient.patient_number.in_(PATIENTS)))}
-    existing = {tuple(row) for row in db.session.execute(
-        select(RecordItem.patient_id, RecordItem.kind, RecordItem.fhir_id)
-        .where(RecordItem.patient_id.in_([p.id for p in patients.values()])))}
     added = 0
     for number, offset in PATIENTS.items():
         patient = patients.get(number)
         if patient is None:
             continue
-        for item in _visits(patient) + _results(patient, offset) + _the_rest(patient):
-            if (patient.id, item.kind, item.fhir_id) not in existing:
-                db.session.add(item)
-                added += 1
-    db.session.commit()
+        record = DemoRecord(patient)
+        _visits(record)
+        _results(record, offset)
+        _the_rest(record)
+        added += record.load()
     return added

@@ -16,40 +16,17 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from portal.demo_records import record_item
+from portal.demo_records import CENTRE, DOCTOR, DemoRecord
 from portal.extensions import db
 from portal.family.models import AccessRequest, ProxyGrant
+from portal.fhir import making as fhir
 from portal.models import Patient, User
 from portal.records.documents import upload_dir
-from portal.records.models import RecordItem
 from portal.types import utcnow
 
 PARENT = ("marloes", "Marloes Jansen", "marloes.jansen@mail.example", "nl")
 CHILD = "P-100007"
 RIGHTS = ["records", "messages", "appointments", "billing", "account"]
-
-#: Daan's record: key, kind, title, when, and the item's other values.
-ITEMS = [
-    ("v1", "encounter", "Encounter for symptom", "2025-10-02T14:10:00",
-     {"status": "finished", "details": {
-         "type": "Encounter for symptom", "class": "AMB", "reason": "Ear ache",
-         "practitioner": "Dr Pieter Jansen", "place": "Linden Health Centre"}}),
-    ("i1", "immunization", "DTaP-IPV", "2024-03-05T09:00:00", {}),
-    ("c1", "condition", "Otitis media", "2025-10-02T14:10:00", {}),
-    ("o1", "observation", "Hemoglobin", "2025-10-02T14:40:00",
-     {"code": "718-7", "code_system": "http://loinc.org", "category": "laboratory",
-      "status": "final", "value_num": Decimal("7.9"), "unit": "mmol/L",
-      "ref_low": Decimal("7.0"), "ref_high": Decimal("9.0"),
-      "released_at": datetime(2025, 10, 3, 9, 0, tzinfo=UTC)}),
-    ("m1", "medication", "Cetirizine 1 mg/mL oral solution", "2026-04-14T10:00:00",
-     {"status": "active", "details": {"dosage": "5 mL every evening in the hay fever season",
-                                      "prescriber": "Dr Pieter Jansen", "reason": "Hay fever"}}),
-    # Confidential: adolescent care that his parents never see.
-    ("v2", "encounter", "Consultation", "2026-09-14T15:30:00",
-     {"status": "finished", "confidential": True, "details": {
-         "type": "Consultation", "class": "AMB", "practitioner": "Dr Pieter Jansen",
-         "place": "Linden Health Centre"}}),
-]
 
 #: A pending request: requester's username, child as typed, birth date, document name.
 REQUEST = ("kasia", "Jakub", "Kowalski", date(2014, 3, 27), "akt-urodzenia.pdf")
@@ -72,13 +49,35 @@ def _parent(password_hash: str) -> User:
 
 
 def _record(child: Patient) -> None:
-    known = set(db.session.scalars(select(RecordItem.fhir_id)
-                                   .where(RecordItem.patient_id == child.id)))
-    for key, kind, title, when, values in ITEMS:
-        item = record_item(child, kind, key, title,
-                           start_at=datetime.fromisoformat(when).replace(tzinfo=UTC), **values)
-        if item.fhir_id not in known:
-            db.session.add(item)
+    """Daan's small record: a visit, a vaccination, an ear infection, a result, a medicine."""
+    record = DemoRecord(child)
+    me, doctor, place = record.subject, fhir.reference(DOCTOR), fhir.reference(CENTRE)
+    at = _utc
+    record.add(fhir.encounter(record.fhir_id("v1"), me, "Encounter for symptom",
+                              at("2025-10-02T14:10:00"), visit_class="AMB", reason="Ear ache",
+                              practitioner_ref=doctor, place_ref=place))
+    record.add(fhir.immunization(record.fhir_id("i1"), me, "DTaP-IPV", at("2024-03-05T09:00:00")))
+    record.add(fhir.condition(record.fhir_id("c1"), me, "Otitis media", at("2025-10-02T14:10:00"),
+                              status="resolved", ended=at("2025-10-16T00:00:00"),
+                              visit=record.visit("v1")))
+    record.add(fhir.observation(record.fhir_id("o1"), me, "Hemoglobin",
+                                at("2025-10-02T14:40:00"), category="laboratory", code="718-7",
+                                value=Decimal("7.9"), unit="mmol/L", low=Decimal("7.0"),
+                                high=Decimal("9.0"), visit=record.visit("v1")),
+               released_at=datetime(2025, 10, 3, 9, 0, tzinfo=UTC))
+    record.add(fhir.medication(record.fhir_id("m1"), me, "Cetirizine 1 mg/mL oral solution",
+                               at("2026-04-14T10:00:00"), status="active", prescriber=doctor,
+                               dosage=fhir.dosage(text="5 mL every evening in the hay fever "
+                                                  "season"), reason="Hay fever"))
+    # Confidential: adolescent care that his parents never see.
+    record.add(fhir.encounter(record.fhir_id("v2"), me, "Consultation",
+                              at("2026-09-14T15:30:00"), visit_class="AMB",
+                              practitioner_ref=doctor, place_ref=place), confidential=True)
+    record.load()
+
+
+def _utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def _request(requester: User | None) -> None:

@@ -37,6 +37,11 @@ def read_bundle(path: Path) -> Bundle:
         data = json.loads(path.read_bytes())
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BundleError(f"invalid JSON: {exc}") from None
+    return parse_bundle(data)
+
+
+def parse_bundle(data) -> Bundle:
+    """Validate and index a bundle already read from JSON, or raise BundleError saying why."""
     _check_envelope(data)
     _validate(data)
     bundle = Bundle(data)

@@ -21,9 +21,11 @@ import re
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from portal.models import Patient
-from portal.records.models import RecordItem
+if TYPE_CHECKING:  # only named in annotations; importing the records area here would loop
+    from portal.models import Patient
+    from portal.records.models import RecordItem
 
 #: A FHIR id: letters, digits, "-" and ".", at most 64.
 _FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")

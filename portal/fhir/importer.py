@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 
 from portal import audit
 from portal.extensions import db
-from portal.fhir.bundles import Bundle, BundleError, bundle_files, read_bundle
+from portal.fhir.bundles import Bundle, BundleError, bundle_files, parse_bundle, read_bundle
 from portal.fhir.mapping import KIND_OF, record_row
 from portal.fhir.patients import save_patient
 from portal.models import ClinicSettings
@@ -82,11 +82,24 @@ def peak_memory_mb() -> float:
 
 def import_file(path: Path) -> FileResult:
     """Import one bundle file in one transaction; on any problem roll back and say why."""
+    return _import(path, lambda: read_bundle(path), lambda: path.stat().st_size)
+
+
+def import_data(data: dict, name: str) -> FileResult:
+    """Import a bundle made in the portal (the demo records) exactly as a file is imported.
+
+    `name` stands for the file name in the result and the audit line.
+    """
+    return _import(Path(name), lambda: parse_bundle(data), lambda: 0)
+
+
+def _import(path: Path, read, size) -> FileResult:
+    """Read a bundle with `read` and store it in one transaction; on any problem say why."""
     started = time.perf_counter()
     result = FileResult(path=path)
     try:
-        result.size = path.stat().st_size
-        bundle = read_bundle(path)
+        result.size = size()
+        bundle = read()
         bundle.check_subjects(KIND_OF)
         _store(bundle, result)
         db.session.commit()
