@@ -1,6 +1,6 @@
 """Staff console pages: finding patients and looking after their portal accounts."""
 
-from flask import flash, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -20,6 +20,14 @@ from portal.staff.forms import (
 )
 from portal.staff.services import ACCOUNT_MANAGERS
 from portal.staff.services_accounts import NotPossible, set_account_enabled
+from portal.types import utcnow
+
+
+@bp.get("")
+@staff_required()
+def start():
+    """The console's own address leads to where staff start: finding a patient."""
+    return redirect(url_for("staff.patients"))
 
 
 @bp.get("/patients")
@@ -31,7 +39,7 @@ def patients():
     page = request.args.get("page", 1, type=bounded_int)
     results = services.search_patients(query, page=max(page, 1))
     return render("staff/patients.html", "results", form=form, results=results, query=query,
-                  link_patients=current_user.role in ACCOUNT_MANAGERS)
+                  now=utcnow())
 
 
 def _patient(patient_id: int):
@@ -39,12 +47,17 @@ def _patient(patient_id: int):
 
 
 def _page(patient, status: int = 200, message: str | None = None, **forms):
-    """The patient page with its forms; `forms` replaces the ones that came back with errors."""
+    """The patient page with its forms; `forms` replaces the ones that came back with errors.
+
+    Every staff role has the page; the account's forms are only for those who manage
+    accounts, and the links only to what the reader's role may open.
+    """
     status_now = services.account_status(patient)
     user = status_now.user
     not_invitable = services.why_not_invitable(patient)
     return render(
         "staff/patient.html", status=status, patient=patient, account=status_now,
+        manages=current_user.role in ACCOUNT_MANAGERS,
         offered=not_invitable is None, not_invitable=not_invitable, message=message,
         invite_form=forms.get("invite") or InviteForm(
             patient=patient, formdata=None,
@@ -62,10 +75,13 @@ def _refused(patient, error: NotPossible):
 
 
 @bp.get("/patients/<int:patient_id>")
-@staff_required(*ACCOUNT_MANAGERS)
+@staff_required()
 def patient(patient_id: int):
-    """A patient's identity and portal account, with what staff can do about the account."""
-    return _page(_patient(patient_id))
+    """A patient's identity, portal account and links to what the reader's role may see."""
+    if current_user.role in ACCOUNT_MANAGERS:
+        return _page(_patient(patient_id))
+    # Every staff role answers the patient's messages, so every role may know who they are.
+    return _page(patient_for(Permission.MESSAGES, patient_id))
 
 
 @bp.post("/patients/<int:patient_id>/invitation")
