@@ -6,7 +6,7 @@ from datetime import date, time, timedelta
 
 from sqlalchemy import select
 
-from portal.appointments import services, setup
+from portal.appointments import occupancy, services, setup
 from portal.appointments.models import (
     BOOKED,
     Appointment,
@@ -39,11 +39,15 @@ def _slot_at(day: date, at: time, practitioner: Practitioner, location: Location
 
 
 def _book(patient: Patient, slot: Slot, kind: AppointmentType, reason: str, **values) -> None:
-    db.session.add(Appointment(
+    appointment = Appointment(
         patient_id=patient.id, slot_id=slot.id, appointment_type_id=kind.id,
         starts_at=slot.starts_at, ends_at=slot.starts_at + timedelta(minutes=kind.duration_minutes),
         status=values.pop("status", BOOKED), reason=reason, booked_at=utcnow(), check_in={},
-        **values))
+        **values)
+    db.session.add(appointment)
+    db.session.flush()
+    if appointment.status == BOOKED:
+        occupancy.reserve(appointment, slot, kind)
 
 
 def load(patients: dict[str, Patient], staff: dict[str, User]) -> None:

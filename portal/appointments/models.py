@@ -120,8 +120,13 @@ class Appointment(db.Model):
     cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: The check-in answers: {"contact_ok": bool, "insurance_same": bool, ...}.
+    #: The check-in answers: {"contact_ok": "yes"|"no", "medication_changes": "...", ...}.
     check_in: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: Raised on every move, so calendars replace the event they have (iCalendar SEQUENCE).
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: The start before the latest move, and when it was moved (None: never moved).
+    moved_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    moved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     patient: Mapped[Patient] = relationship()
     slot: Mapped[Slot] = relationship()
@@ -141,6 +146,22 @@ class Appointment(db.Model):
     def type_id(self) -> int:
         """The appointment type's id (the name the questionnaires area asks for)."""
         return self.appointment_type_id
+
+
+class SlotReservation(db.Model):
+    """A slot an appointment occupies: the one it starts in and each later one it runs into.
+
+    The primary key on the slot is the rule that makes overlapping bookings impossible,
+    even for two requests at the same instant: two appointments that overlap in time
+    always share the slot the later one starts in, and the database refuses the second
+    reservation of it.
+    """
+
+    __tablename__ = "slot_reservations"
+
+    slot_id: Mapped[int] = mapped_column(ForeignKey("appointment_slots.id"), primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(
+        ForeignKey("appointments.id", ondelete="CASCADE"), index=True)
 
 
 class Referral(db.Model):

@@ -45,7 +45,7 @@ def _recipients(patient: Patient, reminder: bool = False) -> list[tuple]:
     return found
 
 
-def _send(appointment: Appointment, template: str, reminder: bool = False) -> bool:
+def _send(appointment: Appointment, template: str, reminder: bool = False, **extra) -> bool:
     """Mail everyone to tell about the appointment; whether anyone was mailed."""
     slot = appointment.slot
     recipients = _recipients(appointment.patient, reminder)
@@ -54,18 +54,33 @@ def _send(appointment: Appointment, template: str, reminder: bool = False) -> bo
                   when=appointment.starts_at, type_names=appointment.appointment_type.names,
                   practitioner=slot.practitioner.name, place=slot.location.name,
                   address=slot.location.address, reader=reader, acting_for=acting_for,
-                  link=portal_url("appointments.detail", appointment_id=appointment.id))
+                  link=portal_url("appointments.detail", appointment_id=appointment.id),
+                  **extra)
     return bool(recipients)
 
 
 def send_confirmation(appointment: Appointment) -> bool:
-    """Tell the patient the appointment is booked (also after moving it)."""
-    return _send(appointment, "appointment_confirmed")
+    """Tell the patient the appointment is booked (also after moving it).
+
+    The mails go to the outbox and are committed here, right after the booking.
+    """
+    sent = _send(appointment, "appointment_confirmed")
+    db.session.commit()
+    return sent
+
+
+def send_move(appointment: Appointment) -> bool:
+    """Tell the patient the appointment moved, from when to when (outbox, committed here)."""
+    sent = _send(appointment, "appointment_moved", moved_from=appointment.moved_from)
+    db.session.commit()
+    return sent
 
 
 def send_cancellation(appointment: Appointment) -> bool:
-    """Tell the patient the appointment is cancelled."""
-    return _send(appointment, "appointment_cancelled")
+    """Tell the patient the appointment is cancelled (outbox, committed here)."""
+    sent = _send(appointment, "appointment_cancelled")
+    db.session.commit()
+    return sent
 
 
 def due_reminders(now: datetime) -> list[Appointment]:
@@ -126,7 +141,10 @@ def calendar_file(appointment: Appointment) -> bytes:
     calendar.add("method", "PUBLISH")
     event = Event()
     host = current_app.config["BASE_URL"].split("//")[-1].split("/")[0] or "portal"
+    # The same UID with a higher SEQUENCE after a move: calendars update the event they
+    # have instead of adding a second one.
     event.add("uid", f"appointment-{appointment.id}@{host}")
+    event.add("sequence", appointment.sequence or 0)
     event.add("dtstamp", utcnow())
     event.add("dtstart", appointment.starts_at)
     event.add("dtend", appointment.ends_at)

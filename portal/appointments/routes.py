@@ -156,19 +156,27 @@ def detail(appointment_id: int):
     return viewed(response, patient, "appointment-viewed", f"appointment:{appointment_id}")
 
 
-@bp.post("/appointments/<int:appointment_id>/cancel")
+@bp.route("/appointments/<int:appointment_id>/cancel", methods=["GET", "POST"])
 @patient_page
 def cancel(appointment_id: int):
-    """Cancel the appointment, until its cut-off; the slot becomes free for others."""
+    """Ask once whether to cancel; on yes, cancel until the cut-off, freeing the time."""
     patient = patient_for(Permission.APPOINTMENTS)
     appointment = own_appointment(patient, appointment_id)
     form = ConfirmForm()
     here = url_for("appointments.detail", appointment_id=appointment.id)
+    now = utcnow()
+    if request.method == "GET" or not services.may_change(appointment, now):
+        if request.method == "POST":
+            flash(_("It is too late to cancel this appointment in the portal. Please call "
+                    "the clinic."), "error")
+            return redirect_after_post(here)
+        return render("appointments/cancel.html", patient=patient, appointment=appointment,
+                      form=form, may_change=services.may_change(appointment, now))
     if not form.validate_on_submit():
         flash(_("The page had expired. Please try again."), "error")
         return redirect_after_post(here)
     try:
-        services.cancel(appointment, patient_user(), utcnow())
+        services.cancel(appointment, patient_user(), now)
     except services.TooLate:
         flash(_("It is too late to cancel this appointment in the portal. Please call the "
                 "clinic."), "error")

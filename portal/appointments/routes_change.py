@@ -15,6 +15,7 @@ from portal.appointments.routes import (
     patient_user,
     viewed,
 )
+from portal.i18n import fmt_datetime
 from portal.rendering import redirect_after_post, render
 from portal.types import utcnow
 
@@ -47,10 +48,10 @@ def reschedule(appointment_id: int):
 def reschedule_confirm(appointment_id: int, slot_id: int):
     """Confirm the move: the new time is booked and the old one freed, together."""
     patient, appointment, may_change = _changeable(appointment_id)
-    slot = services.find_free_slot(slot_id, utcnow())
+    slot = services.find_free_slot(slot_id, utcnow(), ignoring=appointment.id)
     taken = _("Sorry, that time has just been taken. Please choose another time.")
-    if not may_change or slot is None or appointment.appointment_type not in \
-            services.types_for_slot(slot):
+    if not may_change or slot is None or slot.id == appointment.slot_id or \
+            appointment.appointment_type not in services.types_for_slot(slot, appointment.id):
         return _reschedule_page(patient, appointment, may_change, 409 if may_change else 200,
                                 taken if may_change else None)
     form = ConfirmForm()
@@ -58,14 +59,16 @@ def reschedule_confirm(appointment_id: int, slot_id: int):
         return render("appointments/reschedule_confirm.html", patient=patient,
                       appointment=appointment, slot=slot, form=form)
     try:
-        new = services.reschedule(appointment, slot.id, patient_user(), utcnow())
+        moved = services.reschedule(appointment, slot.id, patient_user(), utcnow())
     except services.TooLate:
         return _reschedule_page(patient, appointment, False)
     except services.SlotTaken:
         return _reschedule_page(patient, appointment, True, 409, taken)
-    notify.send_confirmation(new)
-    flash(_("Your appointment is moved. We have sent you an e-mail."), "success")
-    return redirect_after_post(url_for("appointments.detail", appointment_id=new.id))
+    notify.send_move(moved)
+    flash(_("Your appointment is moved from %(old)s to %(new)s. We have sent you an e-mail.",
+            old=fmt_datetime(moved.moved_from, "short"),
+            new=fmt_datetime(moved.starts_at, "short")), "success")
+    return redirect_after_post(url_for("appointments.detail", appointment_id=moved.id))
 
 
 def _check_in_page(patient, appointment, form, status: int = 200):

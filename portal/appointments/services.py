@@ -1,8 +1,8 @@
 """The rules of booking: which slots are free, booking, cancelling and moving appointments.
 
-A slot can never hold two booked appointments: a partial unique index on
-`appointments.slot_id` (where the status is booked) makes the database refuse the second
-one, however close together two requests arrive. The checks here only give a friendlier
+An appointment occupies every slot it overlaps (see `occupancy`): booking reserves them
+in the same transaction, and the database refuses a second reservation of any slot,
+however close together two requests arrive. The checks here only give a friendlier
 answer in the common case.
 """
 
@@ -11,23 +11,26 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql import Select
 
 from portal import audit
+from portal.appointments import occupancy
 from portal.appointments.models import BOOKED, CANCELLED, Appointment, AppointmentType, Slot
 from portal.clinic import current_clinic
 from portal.extensions import db
 from portal.models import Patient, User
-from portal.records.services import Page, paginate
+from portal.paging import Page, paginate
 from portal.types import utcnow
 
 #: Days of free slots shown on one page of the booking calendar.
 DAYS_PER_PAGE = 3
 #: How often a booking is tried again when SQLite reports a lock it could not wait out.
 LOCK_RETRIES = 3
+#: How many free slots the calendar looks past for the first one a type fits in.
+FIRST_FREE_LOOKAHEAD = 200
 
 
 class SlotTaken(Exception):
@@ -70,52 +73,59 @@ def find_online_type(type_id: int | None) -> AppointmentType | None:
     return found if found and found.active and found.bookable_online else None
 
 
-def _is_free():
-    return ~exists().where(Appointment.slot_id == Slot.id, Appointment.status == BOOKED)
-
-
 def free_slots(appointment_type: AppointmentType, now: datetime) -> Select:
-    """Future slots without a booked appointment that `appointment_type` may use."""
+    """Future free slots that `appointment_type` may start in (it may still not fit)."""
     return (select(Slot).where(
-        Slot.starts_at > now, _is_free(),
+        Slot.starts_at > now, ~occupancy.taken(),
         (Slot.appointment_type_id == appointment_type.id) | Slot.appointment_type_id.is_(None))
         .options(joinedload(Slot.practitioner), joinedload(Slot.location))
         .order_by(Slot.starts_at, Slot.id))
 
 
 def first_free_day(appointment_type: AppointmentType, now: datetime) -> date | None:
-    """The clinic's day of the first free slot, so the calendar opens where there is room."""
-    first = db.session.scalar(free_slots(appointment_type, now).with_only_columns(Slot.starts_at)
-                              .limit(1))
-    return local_day(first) if first else None
+    """The clinic's day of the first free time the type fits in, so the calendar opens
+    where there is room (two queries)."""
+    slots = db.session.scalars(free_slots(appointment_type, now)
+                               .limit(FIRST_FREE_LOOKAHEAD)).all()
+    fitting = occupancy.keep_fitting(list(slots), appointment_type)
+    return local_day(fitting[0].starts_at) if fitting else (
+        local_day(slots[0].starts_at) if slots else None)
 
 
 def free_days(appointment_type: AppointmentType, first: date, now: datetime,
               days: int = DAYS_PER_PAGE) -> list[tuple[date, list[Slot]]]:
-    """Free slots on `days` days from `first`, grouped by the clinic's calendar day."""
+    """Free times on `days` days from `first` where `appointment_type` fits, grouped by
+    the clinic's calendar day (two queries)."""
     start, end = day_bounds(first, days)
     slots = db.session.scalars(free_slots(appointment_type, now)
                                .where(Slot.starts_at >= start, Slot.starts_at < end)).all()
     grouped: dict[date, list[Slot]] = {first + timedelta(days=i): [] for i in range(days)}
-    for slot in slots:
+    for slot in occupancy.keep_fitting(list(slots), appointment_type):
         grouped.setdefault(local_day(slot.starts_at), []).append(slot)
     return list(grouped.items())
 
 
-def find_free_slot(slot_id: int, now: datetime) -> Slot | None:
-    """The slot if it is in the future and nobody has booked it."""
+def find_free_slot(slot_id: int, now: datetime, ignoring: int | None = None) -> Slot | None:
+    """The slot if it is in the future and free (a slot appointment `ignoring` holds
+    counts as free: it may move within its own time)."""
     return db.session.scalar(select(Slot).where(Slot.id == slot_id, Slot.starts_at > now,
-                                                _is_free())
+                                                ~occupancy.taken(ignoring))
                              .options(joinedload(Slot.practitioner), joinedload(Slot.location),
                                       joinedload(Slot.appointment_type)))
 
 
-def types_for_slot(slot: Slot) -> list[AppointmentType]:
-    """The types a patient may book in `slot`."""
+def types_for_slot(slot: Slot, ignoring: int | None = None) -> list[AppointmentType]:
+    """The types a patient may book in `slot`: open for it, and long enough from there."""
     if slot.appointment_type_id is not None:
         kind = slot.appointment_type
-        return [kind] if kind.active and kind.bookable_online else []
-    return online_types()
+        kinds = [kind] if kind.active and kind.bookable_online else []
+    else:
+        kinds = online_types()
+    if not kinds:
+        return []
+    rows = occupancy.neighbourhood([slot.practitioner_id], slot.starts_at,
+                                   slot.starts_at + occupancy.longest(kinds), ignoring)
+    return [k for k in kinds if occupancy.fits(slot, k, rows[slot.practitioner_id])]
 
 
 def _new_appointment(patient: Patient, slot: Slot, kind: AppointmentType, reason: str,
@@ -126,11 +136,13 @@ def _new_appointment(patient: Patient, slot: Slot, kind: AppointmentType, reason
         status=BOOKED, reason=reason.strip(), booked_by_id=actor.id if actor else None,
         booked_at=utcnow(), check_in={})
     db.session.add(appointment)
+    db.session.flush()
+    occupancy.reserve(appointment, slot, kind)
     return appointment
 
 
 def _commit_or_taken(change) -> Appointment:
-    """Run `change()` and commit; a clash on the slot becomes SlotTaken, with nothing kept.
+    """Run `change()` and commit; a clash on a slot becomes SlotTaken, with nothing kept.
 
     SQLite may refuse a writer whose snapshot went stale while another booked ("database
     is locked"); trying again then sees the other booking and answers SlotTaken.
@@ -140,7 +152,7 @@ def _commit_or_taken(change) -> Appointment:
             appointment = change()
             db.session.commit()
             return appointment
-        except IntegrityError:
+        except (IntegrityError, occupancy.DoesNotFit):
             db.session.rollback()
             raise SlotTaken from None
         except OperationalError:
@@ -159,8 +171,8 @@ def book(patient: Patient, slot_id: int, kind: AppointmentType, reason: str,
         if slot is None:
             raise SlotTaken
         appointment = _new_appointment(patient, slot, kind, reason, actor)
-        db.session.flush()
-        audit.record("appointment-booked", patient=patient, target=f"appointment:{appointment.id}")
+        audit.record(audit.Action.APPOINTMENT_BOOKED,
+                     patient=patient, target=f"appointment:{appointment.id}")
         return appointment
 
     return _commit_or_taken(change)
@@ -181,12 +193,13 @@ def cancel(appointment: Appointment, actor: User | None, now: datetime) -> None:
     if not may_change(appointment, now):
         raise TooLate
     _mark_cancelled(appointment, actor, now)
-    audit.record("appointment-cancelled", patient=appointment.patient_id,
+    audit.record(audit.Action.APPOINTMENT_CANCELLED, patient=appointment.patient_id,
                  target=f"appointment:{appointment.id}")
     db.session.commit()
 
 
 def _mark_cancelled(appointment: Appointment, actor: User | None, now: datetime) -> None:
+    occupancy.release(appointment)
     appointment.status = CANCELLED
     appointment.cancelled_at = now
     appointment.cancelled_by_id = actor.id if actor else None
@@ -194,23 +207,30 @@ def _mark_cancelled(appointment: Appointment, actor: User | None, now: datetime)
 
 def reschedule(appointment: Appointment, slot_id: int, actor: User | None,
                now: datetime) -> Appointment:
-    """Book the new slot and cancel the old appointment in one transaction."""
+    """Move the appointment to slot `slot_id` in one transaction; it stays the same
+    appointment (same calendar UID, one SEQUENCE higher) and remembers where it was."""
     if not may_change(appointment, now):
         raise TooLate
-    old_id, patient_id, kind, reason = (appointment.id, appointment.patient_id,
-                                        appointment.appointment_type, appointment.reason)
+    appointment_id, kind = appointment.id, appointment.appointment_type
 
     def change():
-        slot = find_free_slot(slot_id, utcnow())
-        old = db.session.get(Appointment, old_id)
-        if slot is None or slot.id == old.slot_id or kind not in types_for_slot(slot):
+        moving = db.session.get(Appointment, appointment_id)
+        slot = find_free_slot(slot_id, utcnow(), ignoring=appointment_id)
+        if slot is None or slot.id == moving.slot_id or moving.status != BOOKED:
             raise SlotTaken
-        _mark_cancelled(old, actor, now)
-        new = _new_appointment(old.patient, slot, kind, reason, actor)
+        occupancy.release(moving)
         db.session.flush()
-        audit.record("appointment-rescheduled", patient=patient_id,
-                     target=f"appointment:{old_id}->appointment:{new.id}")
-        return new
+        occupancy.reserve(moving, slot, kind)
+        previous = moving.starts_at
+        moving.slot_id, moving.slot = slot.id, slot
+        moving.starts_at = slot.starts_at
+        moving.ends_at = slot.starts_at + timedelta(minutes=kind.duration_minutes)
+        moving.sequence = (moving.sequence or 0) + 1
+        moving.moved_from, moving.moved_at = previous, now
+        moving.reminder_sent_at = None  # the reminder is for the new time
+        audit.record("appointment-rescheduled", patient=moving.patient_id,
+                     target=f"appointment:{appointment_id}")
+        return moving
 
     return _commit_or_taken(change)
 
@@ -221,7 +241,7 @@ def _with_details(statement: Select) -> Select:
                              joinedload(Appointment.slot).joinedload(Slot.location))
 
 
-def upcoming_page(patient: Patient, now: datetime, page: int, per_page: int = 20) -> Page:
+def upcoming_page(patient: Patient, now: datetime, page: int, per_page: int | None = None) -> Page:
     """The patient's booked appointments still to come, soonest first."""
     return paginate(_with_details(select(Appointment).where(
         Appointment.patient_id == patient.id, Appointment.status == BOOKED,
@@ -229,7 +249,7 @@ def upcoming_page(patient: Patient, now: datetime, page: int, per_page: int = 20
         page, per_page)
 
 
-def past_page(patient: Patient, now: datetime, page: int, per_page: int = 20) -> Page:
+def past_page(patient: Patient, now: datetime, page: int, per_page: int | None = None) -> Page:
     """The patient's past and cancelled appointments, newest first."""
     return paginate(_with_details(select(Appointment).where(
         Appointment.patient_id == patient.id,

@@ -20,6 +20,7 @@ from portal.appointments.models import (
     Location,
     Practitioner,
     Slot,
+    SlotReservation,
 )
 from portal.appointments.services import day_bounds, local_day, local_moment
 from portal.extensions import db
@@ -48,7 +49,7 @@ def save_type(kind: AppointmentType | None, values: dict) -> AppointmentType:
         setattr(kind, key, value)
     db.session.add(kind)
     db.session.flush()
-    audit.record("appointment-type-saved", target=f"appointment-type:{kind.id}")
+    audit.record(audit.Action.APPOINTMENT_TYPE_SAVED, target=f"appointment-type:{kind.id}")
     db.session.commit()
     return kind
 
@@ -57,7 +58,7 @@ def save_settings(reminder_hours: int, check_in_days: int) -> None:
     """Store when reminders go out and when check-in opens."""
     clinic = db.session.scalar(select(ClinicSettings).limit(1))
     clinic.reminder_hours, clinic.check_in_days = reminder_hours, check_in_days
-    audit.record("appointment-settings-saved",
+    audit.record(audit.Action.APPOINTMENT_SETTINGS_SAVED,
                  target=f"reminder_hours={reminder_hours},check_in_days={check_in_days}")
     db.session.commit()
 
@@ -120,7 +121,8 @@ def open_slots(starts: list, duration: int, practitioner_id: int, location_id: i
                 practitioner_id=practitioner_id, location_id=location_id,
                 appointment_type_id=type_id) for s in starts if s not in taken]
     db.session.add_all(new)
-    audit.record("appointment-slots-opened", target=f"practitioner:{practitioner_id}:{len(new)}")
+    audit.record(audit.Action.APPOINTMENT_SLOTS_OPENED,
+                 target=f"practitioner:{practitioner_id}:{len(new)}")
     db.session.commit()
     return len(new)
 
@@ -132,11 +134,12 @@ def close_day(day: date, reason: str) -> tuple[int, int]:
     """
     start, end = day_bounds(day)
     on_day = and_(Slot.starts_at >= start, Slot.starts_at < end)
-    booked = exists().where(Appointment.slot_id == Slot.id)
+    booked = exists().where(Appointment.slot_id == Slot.id) | exists().where(
+        SlotReservation.slot_id == Slot.id)
     removed = db.session.execute(delete(Slot).where(on_day, ~booked)
                                  .execution_options(synchronize_session=False)).rowcount
     db.session.add(ClosedDay(day=day, reason=reason.strip()))
-    audit.record("clinic-day-closed", target=f"closed-day:{day.isoformat()}")
+    audit.record(audit.Action.CLINIC_DAY_CLOSED, target=f"closed-day:{day.isoformat()}")
     db.session.commit()
     count = db.session.scalar(select(func.count(Appointment.id)).where(
         Appointment.status == BOOKED, Appointment.starts_at >= start,
@@ -145,11 +148,13 @@ def close_day(day: date, reason: str) -> tuple[int, int]:
 
 
 def day_schedule(day: date) -> list[tuple[Slot, Appointment | None]]:
-    """Every slot of the clinic's day with its booked appointment, if any (one query)."""
+    """Every slot of the clinic's day with the booked appointment that occupies it, if any:
+    the one starting in it, or a longer one running on from an earlier slot (one query)."""
     start, end = day_bounds(day)
     rows = db.session.execute(
         select(Slot, Appointment)
-        .outerjoin(Appointment, and_(Appointment.slot_id == Slot.id,
+        .outerjoin(SlotReservation, SlotReservation.slot_id == Slot.id)
+        .outerjoin(Appointment, and_(Appointment.id == SlotReservation.appointment_id,
                                      Appointment.status == BOOKED))
         .where(Slot.starts_at >= start, Slot.starts_at < end)
         .options(joinedload(Slot.practitioner), joinedload(Slot.location),

@@ -102,11 +102,15 @@ class FormResponse(db.Model):
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: When a member of staff marked the sent form as dealt with (None: new to staff).
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     patient: Mapped[Patient] = relationship()
     questionnaire: Mapped[Questionnaire] = relationship()
 
     __table_args__ = (Index("ix_form_responses_patient", "patient_id", "status"),
+                      Index("ix_form_responses_sent", "status", "handled_at", "submitted_at"),
                       Index("ix_form_responses_appointment", "appointment_id"))
 
     @property

@@ -14,6 +14,7 @@ from portal.appointments.models import (
     Location,
     Practitioner,
     Slot,
+    SlotReservation,
 )
 from portal.extensions import db
 from portal.types import utcnow
@@ -48,5 +49,8 @@ def make_appointment(patient, slot, kind, reason="Sore throat", **values) -> App
                               ends_at=slot.ends_at, status=values.pop("status", BOOKED),
                               reason=reason, check_in={}, **values)
     db.session.add(appointment)
+    db.session.flush()
+    if appointment.status == BOOKED:
+        db.session.add(SlotReservation(slot_id=slot.id, appointment_id=appointment.id))
     db.session.commit()
     return appointment

@@ -65,3 +65,49 @@ def test_two_simultaneous_bookings_of_one_slot_give_one_appointment(app, book):
     assert rows[0].reason in ("Reason 0", "Reason 1")
     assert db.session.scalar(select(func.count(AuditEvent.id)).where(
         AuditEvent.action == "appointment-booked")) == 1
+
+
+def test_two_simultaneous_overlapping_bookings_give_one_appointment(app, book):
+    """A 20-minute booking at 10:00 and a 10-minute one at 10:10, pressed at the same
+    instant: they share no start slot, yet only one may stand."""
+    from datetime import timedelta
+
+    from portal.appointments.models import AppointmentType
+    from tests.appointments.conftest import make_slot
+
+    long_kind = AppointmentType(names={"en": "Long consultation"}, duration_minutes=20,
+                                bookable_online=True, cancel_cutoff_hours=24, active=True)
+    db.session.add(long_kind)
+    db.session.commit()
+    ten = make_slot(book)
+    ten_ten = make_slot(book, ten.starts_at + timedelta(minutes=10))
+    wanted = [(ten.id, long_kind.id), (ten_ten.id, book.kind.id)]
+    usernames = [make_user().username, make_user().username]
+    db.session.commit()
+    barrier = threading.Barrier(2, timeout=30)
+    answers: list = [None, None]
+
+    def attempt(i: int) -> None:
+        slot_id, kind_id = wanted[i]
+        client = FlaskClient(app, app.response_class, use_cookies=True)
+        _sign_in(client, usernames[i])
+        url = f"/appointments/book/{slot_id}?type={kind_id}"
+        page = client.get(url).get_data(as_text=True)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        barrier.wait()
+        response = client.post(url, data={"csrf_token": token, "reason": f"Reason {i}",
+                                          "appointment_type": kind_id})
+        answers[i] = (response.status_code, response.get_data(as_text=True))
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    statuses = sorted(status for status, _ in answers)
+    assert statuses == [303, 409], statuses
+    db.session.expire_all()
+    rows = db.session.scalars(select(Appointment).where(Appointment.status == "booked")).all()
+    assert len(rows) == 1
+    assert db.session.scalar(select(func.count(AuditEvent.id)).where(
+        AuditEvent.action == "appointment-booked")) == 1
