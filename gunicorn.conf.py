@@ -66,12 +66,12 @@ def post_fork(server, worker):
 
 def when_ready(server):
     """Warn when rate limits would be counted in each worker alone."""
-    storage = os.environ.get("PORTAL_RATELIMIT_STORAGE_URI", "memory://")
+    storage = os.environ.get("PORTAL_RATELIMIT_STORAGE_URI", "database://")
     if server.cfg.workers > 1 and storage.startswith("memory://"):
         server.log.warning(
             "Rate limits are counted in each of the %d workers separately "
-            "(PORTAL_RATELIMIT_STORAGE_URI=memory://). Set it to redis://127.0.0.1:6379 "
-            "to share them.", server.cfg.workers)
+            "(PORTAL_RATELIMIT_STORAGE_URI=memory://). Leave it unset to count them in "
+            "the database, or set redis://127.0.0.1:6379.", server.cfg.workers)
 
 # gunicornc's control socket is not used; two servers run by one user (tests, the
 # benchmark) would otherwise fight over the one default path in $HOME.

@@ -26,6 +26,9 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     htmx.init_app(app)
     compress.init_app(app)
+    from portal.rate_limits import storage_options
+
+    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", storage_options(app.config))
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale,
                    timezone_selector=i18n.select_timezone)

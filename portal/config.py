@@ -73,8 +73,10 @@ def load_config(overrides: dict | None = None) -> dict:
                                "application/fhir+json"],
         "COMPRESS_ALGORITHM": ["br", "gzip"],
         "COMPRESS_MIN_SIZE": 500,
-        # memory:// counts in each worker alone; several workers share counts through Redis.
-        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
+        # database:// counts in the portal's database, shared by every worker (see
+        # portal/rate_limits.py); redis://... for a busy portal; memory:// counts in each
+        # worker alone, so it only suits a single process.
+        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "database://"),
         # Keeps this portal's counters apart from anything else in the same Redis.
         "RATELIMIT_KEY_PREFIX": _env("RATELIMIT_KEY_PREFIX", "portal"),
         # Redis down: count in each worker's memory meanwhile rather than refuse sign-ins.
@@ -97,6 +99,13 @@ def load_config(overrides: dict | None = None) -> dict:
         "PAYMENT_PROVIDER": _env("PAYMENT_PROVIDER", "bank_transfer"),
         "MOLLIE_API_KEY": _env("MOLLIE_API_KEY", ""),
         # Empty: Mollie's own API; tests point it at a local stand-in.
+        # How long after typing the password a person may change their sign-in settings
+        # (second step, recovery codes, e-mail, devices) before being asked for it again.
+        "REAUTH_MINUTES": _env_int("REAUTH_MINUTES", 5),
+        # A k-anonymity range API for breached passwords (e.g. https://api.pwnedpasswords.com);
+        # empty: only the list shipped with the portal is used. Only 5 hex characters of
+        # the password's SHA-1 leave the server.
+        "BREACHED_PASSWORDS_API": _env("BREACHED_PASSWORDS_API", ""),
         "MOLLIE_API_ENDPOINT": _env("MOLLIE_API_ENDPOINT", ""),
         "WEBHOOK_RATE_LIMIT": _env("WEBHOOK_RATE_LIMIT", "300 per minute"),
     }

@@ -149,8 +149,11 @@ class User(UserMixin, db.Model):
 
     @property
     def is_active(self) -> bool:  # Flask-Login asks this
+    #: Wrong passwords and wrong second-step codes since the last finished sign-in.
         return self.enabled
 
+    #: When the latest password reset link was sent; older links stop working.
+    reset_link_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     @property
     def is_staff(self) -> bool:
         return self.role in STAFF_ROLES

@@ -145,6 +145,9 @@ def make_user(role: str = "patient", patient: Patient | None = None, password: s
         patient = make_patient()
     _counter["n"] += 1
     if password not in _hash_cache:
+        # One process: counting in memory keeps tests apart from the apps other tests
+        # create (the limiter is one object). The database storage has tests of its own.
+        "RATELIMIT_STORAGE_URI": "memory://",
         _hash_cache[password] = hash_password(password)
     defaults = dict(username=f"user{_counter['n']}", role=role, patient=patient,
                     display_name=patient.full_name if patient else f"Staff {_counter['n']}",

@@ -10,11 +10,11 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 
 from portal import audit
+from portal.auth import reauth
 from portal.auth.verification import send_verification
 from portal.extensions import db
 from portal.mail import send_mail
 from portal.models import User
-from portal.security import verify_password
 
 #: Outcomes of `request_change`.
 REQUESTED = "requested"
@@ -40,19 +40,16 @@ def request_change(user: User, new_address: str, password: str) -> str:
     or TAKEN (another account has it).
     """
     address = new_address.strip()
-    if not verify_password(user.password_hash, password):
-        audit.record("email-change-requested", patient=user.patient_id, outcome="failure",
-                     target=None, commit=True)
+    if not reauth.confirm_password(user, password, audit.Action.EMAIL_CHANGE_REQUESTED):
         return WRONG_PASSWORD
     if user.email and address.lower() == user.email.lower():
         return UNCHANGED
     if address_taken(address, user):
         return TAKEN
     user.pending_email = address
-    audit.record("email-change-requested", patient=user.patient_id, target=None)
-    db.session.commit()
-    send_verification(user)
+    audit.record(audit.Action.EMAIL_CHANGE_REQUESTED, patient=user.patient_id, target=None)
     if user.email:
         send_mail(user.email, "email_change_requested", user.locale, user=user)
+    send_verification(user)  # commits the change, the audit lines and both mails together
     return REQUESTED
 

@@ -14,6 +14,7 @@ from portal import audit
 from portal.account import bp, services_security
 from portal.account.forms import ChangePasswordForm, CurrentPasswordForm
 from portal.auth import sessions, two_factor
+from portal.auth.reauth import reauthentication_required
 from portal.extensions import limiter
 from portal.forms import PortalForm
 from portal.rendering import redirect_after_post, render
@@ -53,7 +54,7 @@ def password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         if services_security.password_matches(current_user, form.current_password.data,
-                                              "password-changed"):
+                                              audit.Action.PASSWORD_CHANGED):
             services_security.change_password(current_user, form.password.data,
                                               sessions.current_sid())
             flash(_("Your new password is saved. Any other device where you were signed in "
@@ -75,12 +76,12 @@ def second_factor_off():
     form = CurrentPasswordForm()
     status = 200
     if form.is_submitted() and not allowed:
-        audit.record("second-factor-disabled", patient=current_user.patient_id,
+        audit.record(audit.Action.SECOND_FACTOR_DISABLED, patient=current_user.patient_id,
                      outcome="denied", target=None, commit=True)
         status = 403
     elif form.validate_on_submit():
         if services_security.password_matches(current_user, form.current_password.data,
-                                              "second-factor-disabled"):
+                                              audit.Action.SECOND_FACTOR_DISABLED):
             services_security.turn_off_second_factor(current_user)
             flash(_("The second sign-in step is off. You sign in with your password only."),
                   "success")
@@ -102,7 +103,7 @@ def new_recovery_codes():
     form = CurrentPasswordForm()
     if form.validate_on_submit():
         if services_security.password_matches(current_user, form.current_password.data,
-                                              "recovery-codes-created"):
+                                              audit.Action.RECOVERY_CODES_CREATED):
             session[NEW_CODES_KEY] = services_security.make_recovery_codes(current_user)
             return redirect_after_post(url_for("auth.recovery_codes"))
         _wrong_password(form)
@@ -112,6 +113,7 @@ def new_recovery_codes():
 
 @bp.route("/security/sign-out-others", methods=["GET", "POST"])
 @login_required
+@reauthentication_required
 def end_other_sessions():
     """Sign out every other device where this account is signed in."""
     form = PortalForm()

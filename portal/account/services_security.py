@@ -1,8 +1,9 @@
 """Rules of the security settings: password, second factor, recovery codes, sessions.
 
-Every change here asks for the current password first (except ending other sessions,
-which only ever takes access away), and every change and every refused attempt goes
-into the audit trail.
+Every change here asks for the password again (see `portal.auth.reauth`): on the page
+itself, or, for a page without a password field (signing out other devices, the
+authenticator), typed within the last few minutes. Every change and every refused
+attempt goes into the audit trail.
 """
 
 from __future__ import annotations
@@ -15,14 +16,13 @@ from sqlalchemy import update
 
 from portal import audit
 from portal.account.devices import describe_device
+from portal.auth import reauth, sessions, two_factor
 from portal.auth import services as auth_services
-from portal.auth import sessions, two_factor
 from portal.auth.models import RecoveryCode
 from portal.clinic import current_clinic
 from portal.extensions import db
 from portal.mail import send_mail
 from portal.models import User
-from portal.security import verify_password
 from portal.types import utcnow
 
 SECOND_FACTOR_NAMES = {
@@ -37,25 +37,19 @@ def second_factor_name(method: str | None) -> str:
     return str(SECOND_FACTOR_NAMES.get(method, method))
 
 
-def password_matches(user: User, password: str, action: str) -> bool:
-    """Whether `password` is the user's current one; a wrong one is audited, not counted.
-
-    A wrong password here does not count towards the sign-in lockout: the person is
-    already signed in, and a lockout would only sign them out of their own settings.
-    """
-    if verify_password(user.password_hash, password or ""):
-        return True
-    audit.record(action, patient=user.patient_id, outcome="failure", target=None, commit=True)
-    return False
+def password_matches(user: User, password: str, action: audit.Action) -> bool:
+    """Whether `password` is the user's current one (the one re-authentication check:
+    a right one also lets the other sign-in settings be changed for a few minutes)."""
+    return reauth.confirm_password(user, password, action)
 
 
 def change_password(user: User, password: str, keep_sid: str | None) -> None:
     """Store a new password, end every other session, audit, and tell the owner by e-mail."""
     auth_services.set_password(user, password, keep_sid=keep_sid)
-    audit.record("password-changed", patient=user.patient_id, target=None)
-    db.session.commit()
+    audit.record(audit.Action.PASSWORD_CHANGED, patient=user.patient_id, target=None)
     if user.email:
         send_mail(user.email, "password_changed_settings", user.locale, user=user)
+    db.session.commit()
 
 
 def email_codes_allowed(user: User) -> bool:
@@ -79,7 +73,7 @@ def turn_off_second_factor(user: User) -> None:
     db.session.execute(update(RecoveryCode).where(RecoveryCode.user_id == user.id,
                                                   RecoveryCode.used_at.is_(None))
                        .values(used_at=utcnow()))
-    audit.record("second-factor-disabled", patient=user.patient_id, target=None)
+    audit.record(audit.Action.SECOND_FACTOR_DISABLED, patient=user.patient_id, target=None)
     db.session.commit()
 
 
@@ -112,6 +106,6 @@ def session_rows(user: User, current_sid: str | None) -> list[SessionRow]:
 def end_other_sessions(user: User, current_sid: str | None) -> int:
     """Sign out every other device of `user`; returns how many sessions ended."""
     ended = sessions.end_other_sessions(user, "ended-by-user", keep=current_sid)
-    audit.record("sessions-ended", patient=user.patient_id, target=f"sessions:{ended}")
+    audit.record(audit.Action.SESSIONS_ENDED, patient=user.patient_id, target=f"sessions:{ended}")
     db.session.commit()
     return ended

@@ -20,6 +20,15 @@ class SignInForm(PortalForm):
     )
 
 
+class ConfirmPasswordForm(PortalForm):
+    """The password again, before a change to how the account is protected."""
+
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(_l("Enter your password.")), Length(max=1024)],
+    )
+
+
 class CodeForm(PortalForm):
     code = StringField(
         _l("Six-digit code"),

@@ -1,7 +1,8 @@
 """What makes a password acceptable: length and not being easy to guess.
 
 Following current guidance: at least 8 characters, up to at least 64 allowed, no rules
-about character classes, and a check against common and guessable passwords (zxcvbn,
+about character classes, a check against passwords known from breaches (`breached`:
+a shipped list, and optionally a range API) and one against guessable passwords (zxcvbn,
 which knows common passwords, names, keyboard patterns and dates).
 """
 
@@ -11,6 +12,8 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from wtforms.validators import ValidationError
 from zxcvbn import zxcvbn
+
+from portal.auth.breached import is_breached
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
@@ -26,6 +29,10 @@ def password_problem(password: str, personal: list[str] | None = None) -> str | 
     if len(password) > MAX_LENGTH:
         return ngettext("Use at most %(num)d character.", "Use at most %(num)d characters.",
                         MAX_LENGTH)
+    if is_breached(password):
+        return str(_l("This password is on lists of passwords that have leaked from other "
+                      "websites, so it is among the first that attackers try. Choose another "
+                      "one, for example a few unrelated words together."))
     words = [w for w in (personal or []) if w]
     if zxcvbn(password[:100], user_inputs=words)["score"] < MIN_SCORE:
         return str(_l("This password is too easy to guess. Try a few unrelated words "

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from portal import audit
 from portal.auth import sessions, two_factor
-from portal.auth.services import PENDING_KEY, find_user, set_password
+from portal.auth.services import PENDING_KEY, count_failure, find_user, is_locked, set_password
 from portal.auth.tokens import make_token, read_token
 from portal.auth.verification import address_to_verify, send_verification
 from portal.clinic import current_clinic
@@ -58,17 +58,26 @@ def reset_link_minutes() -> int:
 
 
 def request_password_reset(identifier: str) -> None:
-    """E-mail a reset link to the account behind `identifier`, if it has an address."""
+    """E-mail a reset link to the account behind `identifier`, if it has an address.
+
+    A new link makes every older one of the account stop working. Known and unknown
+    names take the same steps (a link made, a mail rendered, one audit line committed);
+    the mail only goes into the outbox, so no mail server is waited for either way.
+    """
     user = find_user(identifier)
     usable = user is not None and user.enabled and bool(user.email)
+    if usable:
+        user.reset_link_sent_at = utcnow()
     token = make_token(user if usable else _stand_in(), "reset")
     link = portal_url("auth.reset_password", token=token)
     if not usable:
         _render_for_nobody("reset_password", link=link, minutes=reset_link_minutes())
+        audit.record(audit.Action.PASSWORD_RESET_REQUESTED, outcome="unknown", target=None,
+                     commit=True)
         return
     send_mail(user.email, "reset_password", user.locale, user=user, link=link,
               minutes=reset_link_minutes())
-    audit.record("password-reset-requested", patient=user.patient_id,
+    audit.record(audit.Action.PASSWORD_RESET_REQUESTED, patient=user.patient_id,
                  target=f"user:{user.id}", commit=True)
 
 
@@ -81,7 +90,8 @@ def send_username_reminder(address: str) -> None:
         _render_for_nobody("username_reminder", link=link)
         return
     send_mail(user.email, "username_reminder", user.locale, user=user, link=link)
-    audit.record("username-reminder-sent", patient=user.patient_id, target=f"user:{user.id}",
+    audit.record(audit.Action.USERNAME_REMINDER_SENT,
+                 patient=user.patient_id, target=f"user:{user.id}",
                  commit=True)
 
 
@@ -130,8 +140,11 @@ def may_try_code(user: User) -> bool:
     """False after too many wrong codes on reset pages while a link could still be open.
 
     Counted on the server, per account, so neither new cookies nor new addresses help
-    someone guessing codes with a stolen link.
+    someone guessing codes with a stolen link. Wrong codes also count towards the
+    account's lockout, like wrong codes at sign-in; a locked account tries no codes.
     """
+    if is_locked(user):
+        return False
     since = utcnow() - timedelta(minutes=reset_link_minutes())
     failures = db.session.scalar(
         select(func.count(AuditEvent.id)).where(
@@ -153,8 +166,10 @@ def check_second_factor(user: User, token: str, code: str, recovery_code: bool =
     else:
         ok = two_factor.check_totp(user, code)
     if not ok:
-        audit.record("second-factor", patient=user.patient_id, actor=user, outcome="failure",
+        audit.record(audit.Action.SECOND_FACTOR,
+                     patient=user.patient_id, actor=user, outcome="failure",
                      target=RESET_TARGET, commit=True)
+        count_failure(user)
         return False
     session[PASSED_KEY] = {"t": _digest(token), "at": int(time.time())}
     return True
@@ -166,10 +181,10 @@ def reset_password(user: User, password: str) -> None:
     This browser is signed out as well: the person signs in again with the new password.
     """
     set_password(user, password, keep_sid=None, reason="password-reset")
-    audit.record("password-reset", patient=user.patient_id, actor=user, target=None)
+    audit.record(audit.Action.PASSWORD_RESET, patient=user.patient_id, actor=user, target=None)
+    if user.email:
+        send_mail(user.email, "password_changed", user.locale, user=user, when=utcnow())
     db.session.commit()
     logout_user()
     for key in (sessions.SID_KEY, PENDING_KEY, PASSED_KEY, CODE_SENT_KEY):
         session.pop(key, None)
-    if user.email:
-        send_mail(user.email, "password_changed", user.locale, user=user, when=utcnow())

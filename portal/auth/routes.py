@@ -73,12 +73,32 @@ def choose_password():
     if form.validate_on_submit():
         services.set_password(current_user, form.password.data, keep_sid=sessions.current_sid())
         from portal import audit
-        audit.record("password-changed", patient=current_user.patient_id, target=None)
+        audit.record(audit.Action.PASSWORD_CHANGED, patient=current_user.patient_id, target=None)
         db.session.commit()
         flash(_("Your new password is saved."), "success")
         return redirect_after_post(after_sign_in(current_user, None))
     return render("auth/new_password.html", "content", status=422 if form.errors else 200,
                   form=form)
+
+
+@bp.route("/confirm-password", methods=["GET", "POST"])
+@limiter.limit(sign_in_limit, methods=["POST"])
+@login_required
+def confirm_password():
+    """Ask for the password again, then go back to the page that needed it."""
+    from portal.auth import reauth
+    from portal.auth.forms import ConfirmPasswordForm
+
+    next_url = services.safe_next(request.args.get("next"))
+    back = next_url or url_for("account.security")
+    form = ConfirmPasswordForm()
+    if form.validate_on_submit():
+        if reauth.confirm_password(current_user, form.password.data):
+            return redirect_after_post(back)
+        form.password.errors.append(_("The password is not right."))
+    return render("auth/confirm_password.html", "content", status=422 if form.errors else 200,
+                  form=form, next_url=next_url, back_url=url_for("account.security"),
+                  minutes=current_app.config["REAUTH_MINUTES"])
 
 
 @bp.post("/session/alive")
@@ -94,6 +114,7 @@ def keep_alive():
 STEP_PAGES = {"password": "auth.choose_password", "two_factor": "auth.two_factor_setup"}
 #: Pages open to a user who still has a required step to take.
 OPEN_DURING_STEPS = {"auth.sign_out", "auth.keep_alive", "auth.choose_password",
+                     "auth.confirm_password",
                      "auth.two_factor_setup",
                      "auth.two_factor_email", "auth.recovery_codes", "help.set_language"}
 

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from portal import audit
 from portal.auth import bp, services, two_factor
 from portal.auth.forms import CodeForm, RecoveryCodeForm
+from portal.auth.reauth import reauthentication_required
 from portal.auth.routes import after_sign_in, sign_in_limit
 from portal.clinic import current_clinic
 from portal.extensions import db, limiter
@@ -24,6 +25,19 @@ def _pending_or_restart():
     return user
 
 
+def _locked(user):
+    """The locked page, for an account locked by wrong passwords or codes."""
+    return render("auth/locked.html", status=423, until=user.locked_until)
+
+
+def _wrong_code(user, target: str | None):
+    """Record a wrong code and count it like a wrong password; the locked page once the
+    account locks (None while it does not)."""
+    audit.record(audit.Action.SECOND_FACTOR, patient=user.patient_id, actor=user,
+                 outcome="failure", target=target, commit=True)
+    return _locked(user) if services.count_failure(user) else None
+
+
 def _complete(user, method: str):
     next_url = services.pending_next()
     services.finish_sign_in(user, method)
@@ -37,6 +51,8 @@ def second_factor():
     user = _pending_or_restart()
     if user is None:
         return redirect(url_for("auth.sign_in"), 303)
+    if services.is_locked(user):
+        return _locked(user)
     form = CodeForm()
     message = None
     if form.validate_on_submit():
@@ -52,8 +68,9 @@ def second_factor():
         if ok:
             return _complete(user, user.second_factor)
         if message is None:
-            audit.record("second-factor", patient=user.patient_id, actor=user,
-                         outcome="failure", target=None, commit=True)
+            locked = _wrong_code(user, None)
+            if locked:
+                return locked
             message = _("That code is not right. Check it and try again.")
     status = 422 if form.errors or message else 200
     return render("auth/second_factor.html", "content", status=status, form=form,
@@ -67,6 +84,8 @@ def second_factor_resend():
     user = _pending_or_restart()
     if user is None or user.second_factor != "email":
         return redirect(url_for("auth.sign_in"), 303)
+    if services.is_locked(user):
+        return _locked(user)
     two_factor.send_email_code(user)
     flash(_("We have sent you a new code."), "success")
     return redirect_after_post(url_for("auth.second_factor"))
@@ -79,6 +98,8 @@ def recovery_sign_in():
     user = _pending_or_restart()
     if user is None:
         return redirect(url_for("auth.sign_in"), 303)
+    if services.is_locked(user):
+        return _locked(user)
     form = RecoveryCodeForm()
     message = None
     if form.validate_on_submit():
@@ -91,8 +112,9 @@ def recovery_sign_in():
                            "new ones or set up your authenticator again on the security page.",
                            left), "info")
             return response
-        audit.record("second-factor", patient=user.patient_id, actor=user, outcome="failure",
-                     target="method:recovery-code", commit=True)
+        locked = _wrong_code(user, "method:recovery-code")
+        if locked:
+            return locked
         message = _("That recovery code is not right, or it has been used before.")
     return render("auth/recovery_sign_in.html", "content",
                   status=422 if form.errors or message else 200, form=form, message=message)
@@ -100,6 +122,7 @@ def recovery_sign_in():
 
 @bp.route("/two-factor/setup", methods=["GET", "POST"])
 @login_required
+@reauthentication_required
 def two_factor_setup():
     """Set up an authenticator app: scan the QR code or type the key, then confirm a code."""
     secret = session.get(SETUP_SECRET_KEY)
@@ -127,13 +150,14 @@ def two_factor_setup():
 
 @bp.post("/two-factor/setup/email")
 @login_required
+@reauthentication_required
 def two_factor_email():
     """Choose e-mailed codes instead of an app (patients, where the clinic allows it)."""
     if current_user.is_staff or not current_clinic().email_codes_allowed \
             or not current_user.email:
         abort(404)
     current_user.second_factor = "email"
-    audit.record("second-factor-enabled", patient=current_user.patient_id,
+    audit.record(audit.Action.SECOND_FACTOR_ENABLED, patient=current_user.patient_id,
                  target="method:email")
     session[NEW_CODES_KEY] = two_factor.new_recovery_codes(current_user)
     db.session.commit()

@@ -19,7 +19,7 @@ from flask_login import login_user, logout_user
 from sqlalchemy import func, or_, select
 
 from portal import audit
-from portal.auth import sessions
+from portal.auth import reauth, sessions, unknown_identifiers
 from portal.clinic import current_clinic
 from portal.extensions import db
 from portal.forms import carry_stash
@@ -75,26 +75,34 @@ def check_password(identifier: str, password: str) -> PasswordCheck:
     matches = verify_password(user.password_hash if user else None, password)
     now = utcnow()
     if user is not None and is_locked(user, now):
-        audit.record("sign-in", patient=user.patient_id, outcome="locked", actor=user,
+        audit.record(audit.Action.SIGN_IN, patient=user.patient_id, outcome="locked", actor=user,
                      target=None, commit=True)
         return PasswordCheck(user=user, locked_until=user.locked_until)
     if user is None or not matches or not user.enabled:
         if user is not None:
-            locked = _count_failure(user, now)
+            locked = count_failure(user, now)
             if locked:
                 return PasswordCheck(user=user, locked_until=user.locked_until)
-        audit.record("sign-in", patient=user.patient_id if user else None,
+        else:
+            until = unknown_identifiers.count_failure(identifier)
+            if until is not None:
+                audit.record(audit.Action.SIGN_IN, outcome="locked", target=None, commit=True)
+                return PasswordCheck(locked_until=until)
+        audit.record(audit.Action.SIGN_IN, patient=user.patient_id if user else None,
                      outcome="failure", actor=user, target=None, commit=True)
         return PasswordCheck()
-    user.failed_sign_ins = 0
+    # The count of failures is not reset here: wrong codes at the second step count on
+    # top of it, and only a finished sign-in (finish_sign_in) starts it again from zero.
     if password_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     db.session.commit()
     return PasswordCheck(user=user)
 
 
-def _count_failure(user: User, now: datetime) -> bool:
-    """Count a wrong password; at the threshold lock the account and tell its owner."""
+def count_failure(user: User, now: datetime | None = None) -> bool:
+    """Count a wrong password or second-step code; at the threshold lock the account and
+    tell its owner. True when this failure locked it."""
+    now = now or utcnow()
     config = current_app.config
     # Counted in the database itself, so that wrong passwords sent to several workers at
     # once all count (a value read, increased and written back would lose some).
@@ -105,12 +113,13 @@ def _count_failure(user: User, now: datetime) -> bool:
         return False
     user.failed_sign_ins = 0
     user.locked_until = now + timedelta(minutes=config["LOCKOUT_MINUTES"])
-    audit.record("sign-in", patient=user.patient_id, outcome="failure", actor=user, target=None)
-    audit.record("lockout", patient=user.patient_id, actor=user, target=None)
-    db.session.commit()
+    audit.record(audit.Action.SIGN_IN,
+                 patient=user.patient_id, outcome="failure", actor=user, target=None)
+    audit.record(audit.Action.LOCKOUT, patient=user.patient_id, actor=user, target=None)
     if user.email:
         send_mail(user.email, "account_locked", user.locale, user=user,
                   until=user.locked_until)
+    db.session.commit()
     return True
 
 
@@ -118,7 +127,7 @@ def unlock(user: User, by: User) -> None:
     """Staff lift a lockout."""
     user.locked_until = None
     user.failed_sign_ins = 0
-    audit.record("unlock", patient=user.patient_id, actor=by, target=f"user:{user.id}")
+    audit.record(audit.Action.UNLOCK, patient=user.patient_id, actor=by, target=f"user:{user.id}")
     db.session.commit()
 
 
@@ -134,7 +143,8 @@ def pending_user() -> User | None:
     if not pending or time.time() - pending.get("at", 0) > PENDING_SECONDS:
         return None
     user = db.session.get(User, pending["user"])
-    return user if user is not None and user.enabled and not is_locked(user) else None
+    # A locked account is returned: the code step answers with the locked page.
+    return user if user is not None and user.enabled else None
 
 
 def pending_next() -> str | None:
@@ -150,9 +160,13 @@ def finish_sign_in(user: User, method: str = "password") -> None:
     _reset_browser_session()
     login_user(user)
     sessions.open_session(user)
+    # The password was typed moments ago: sign-in settings may be changed for a few
+    # minutes without typing it again (see reauth).
+    reauth.mark_reauthenticated()
     user.last_sign_in_at = utcnow()
     user.failed_sign_ins = 0
-    audit.record("sign-in", patient=user.patient_id, actor=user, target=f"method:{method}")
+    audit.record(audit.Action.SIGN_IN,
+                 patient=user.patient_id, actor=user, target=f"method:{method}")
     db.session.commit()
 
 
@@ -166,7 +180,7 @@ def _reset_browser_session() -> None:
 def end_session(user: User) -> None:
     """Sign out: end the server-side session and forget everything the browser held."""
     sessions.end_session(sessions.current_sid(), "sign-out")
-    audit.record("sign-out", patient=user.patient_id, actor=user, target=None)
+    audit.record(audit.Action.SIGN_OUT, patient=user.patient_id, actor=user, target=None)
     db.session.commit()
     logout_user()
     session.clear()

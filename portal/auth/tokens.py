@@ -2,7 +2,9 @@
 
 A token carries a fingerprint of the state it was made for (the password hash, the
 address to verify), so it stops working once used: changing the password changes the
-fingerprint. Nothing needs to be stored to make a link single-use.
+fingerprint. Nothing needs to be stored to make a link single-use. A reset link also
+carries the time the account's latest link was sent, so sending a new one ends the
+older ones.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ def _serializer(purpose: str) -> URLSafeTimedSerializer:
 
 def _fingerprint(user: User, purpose: str) -> str:
     if purpose == "reset":
-        state = user.password_hash
+        # The time the latest link was sent: a newer link makes the older ones stop working.
+        sent = user.reset_link_sent_at.isoformat() if user.reset_link_sent_at else ""
+        state = f"{user.password_hash}|{sent}"
     elif purpose == "verify":
         state = f"{user.pending_email or user.email}|{user.email_verified_at}"
     else:

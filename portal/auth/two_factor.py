@@ -1,9 +1,10 @@
 """Second factors: authenticator codes (TOTP), e-mail codes and recovery codes.
 
-TOTP follows RFC 6238 through pyotp: six digits, 30-second steps, one step of clock
-drift either way. Each code is accepted once: the step of the last accepted code is
-stored, and a code from that step or an older one is refused, so a code seen over
-someone's shoulder cannot be used again.
+TOTP follows RFC 6238 through pyotp: six digits, 30-second steps. The code of the current
+step is accepted, and that of the step before it (a phone clock a little behind, or a code
+typed just as it changed), never a code of a step still to come. Each code is accepted
+once: the step of the last accepted code is stored, and a code from that step or an older
+one is refused, so a code seen over someone's shoulder cannot be used again.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from portal.types import utcnow
 
 STEP = 30
 DIGITS = 6
+#: Steps back from the current one whose code is still accepted; steps ahead: none.
 DRIFT_STEPS = 1
 RECOVERY_CODES = 10
 EMAIL_CODE_MINUTES = 10
@@ -58,14 +60,18 @@ def grouped_secret(secret: str) -> str:
 
 
 def matching_step(secret: str, code: str, at: float | None = None) -> int | None:
-    """The time step whose code equals `code` within the allowed drift, else None."""
+    """The time step whose code equals `code`: the current step or up to DRIFT_STEPS before it.
+
+    A code of a future step is refused: it would mean a clock running ahead, or a code
+    generated in advance by someone who has the key.
+    """
     code = "".join(ch for ch in code if ch.isdigit())
     if len(code) != DIGITS:
         return None
     totp = pyotp.TOTP(secret, digits=DIGITS, interval=STEP)
     now = time.time() if at is None else at
     current = int(now // STEP)
-    for step in range(current - DRIFT_STEPS, current + DRIFT_STEPS + 1):
+    for step in range(current, current - DRIFT_STEPS - 1, -1):
         if secrets.compare_digest(totp.at(step * STEP), code):
             return step
     return None
@@ -79,7 +85,7 @@ def check_totp(user: User, code: str, at: float | None = None) -> bool:
     if step is None:
         return False
     if user.totp_last_step is not None and step <= user.totp_last_step:
-        audit.record("second-factor", patient=user.patient_id, actor=user,
+        audit.record(audit.Action.SECOND_FACTOR, patient=user.patient_id, actor=user,
                      outcome="replayed", target=None, commit=True)
         raise CodeAlreadyUsed()
     # Claim the step in one statement, so two requests with the same code cannot both win.
@@ -107,7 +113,7 @@ def enable_totp(user: User, secret: str, code: str) -> bool:
     user.totp_secret = secret
     user.totp_last_step = step
     user.second_factor = "totp"
-    audit.record("second-factor-enabled", patient=user.patient_id, actor=user,
+    audit.record(audit.Action.SECOND_FACTOR_ENABLED, patient=user.patient_id, actor=user,
                  target="method:totp")
     return True
 
@@ -121,7 +127,8 @@ def new_recovery_codes(user: User) -> list[str]:
              for _ in range(RECOVERY_CODES)]
     for code in codes:
         db.session.add(RecoveryCode(user_id=user.id, code_hash=hash_password(code)))
-    audit.record("recovery-codes-created", patient=user.patient_id, actor=user, target=None)
+    audit.record(audit.Action.RECOVERY_CODES_CREATED,
+                 patient=user.patient_id, actor=user, target=None)
     return [f"{c[:5]}-{c[5:]}" for c in codes]
 
 
@@ -135,7 +142,7 @@ def use_recovery_code(user: User, code: str) -> bool:
         if verify_password(stored.code_hash, cleaned):
             if not _mark_used(RecoveryCode, stored.id):
                 return False  # a simultaneous request used it first
-            audit.record("recovery-code-used", patient=user.patient_id, actor=user,
+            audit.record(audit.Action.RECOVERY_CODE_USED, patient=user.patient_id, actor=user,
                          target=None)
             db.session.commit()
             return True
@@ -163,10 +170,10 @@ def send_email_code(user: User) -> None:
     code = f"{secrets.randbelow(10 ** DIGITS):0{DIGITS}d}"
     db.session.add(EmailCode(user_id=user.id, code_hash=hash_password(code),
                              expires_at=utcnow() + timedelta(minutes=EMAIL_CODE_MINUTES)))
-    audit.record("email-code-sent", patient=user.patient_id, actor=user, target=None)
-    db.session.commit()
+    audit.record(audit.Action.EMAIL_CODE_SENT, patient=user.patient_id, actor=user, target=None)
     send_mail(user.email, "email_code", user.locale, user=user, code=code,
               minutes=EMAIL_CODE_MINUTES)
+    db.session.commit()
 
 
 def check_email_code(user: User, code: str) -> bool:

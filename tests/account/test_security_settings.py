@@ -61,7 +61,8 @@ def test_a_new_password_ends_the_other_sessions_and_keeps_this_one(app, client, 
 
 
 @pytest.mark.parametrize("password,message", [
-    ("password1", "too easy to guess"),
+    ("abcdabcd12", "too easy to guess"),
+    ("password1", "leaked from other websites"),
     ("short", "at least 8 characters"),
 ])
 def test_a_weak_password_is_refused(client, clinic, db, password, message):

@@ -232,7 +232,7 @@ def test_step_two_needs_step_one(client, invited):
     ({"username": "TAKEN"}, "This username is already taken"),
     ({"email": "not-an-address"}, "Enter an e-mail address like name@example.com."),
     ({"email": "used@mail.example"}, "Another account already uses this e-mail address."),
-    ({"password": "password1"}, "too easy to guess"),
+    ({"password": "password1"}, "leaked from other websites"),
     ({"password": "wiśniewska1984"}, "too easy to guess"),
     ({"confirm": "something else entirely"}, "The two passwords are not the same."),
 ])

@@ -32,7 +32,7 @@ def test_wrong_passwords_counted_by_another_worker_are_not_lost(app, db, clinic)
     assert user.failed_sign_ins == 0  # this request has read the count
     another_worker(update(User).where(User.id == user.id).values(failed_sign_ins=3))
     with app.test_request_context():
-        assert services._count_failure(user, utcnow()) is False
+        assert services.count_failure(user, utcnow()) is False
     db.session.expire_all()
     assert _db.session.get(User, user.id).failed_sign_ins == 4
 
