@@ -7,7 +7,6 @@ from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from portal.config import ROOT, load_config
 
@@ -22,6 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
 
     db.init_app(app)
+    _attach_listeners(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     htmx.init_app(app)
@@ -50,11 +50,24 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
+def _attach_listeners(app: Flask) -> None:
+    """Event listeners of this app: SQLite settings on its own engines, the audit guard."""
+    from portal import audit
+    from portal.extensions import db
+
+    with app.app_context():
+        for engine in db.engines.values():
+            if engine.dialect.name == "sqlite":
+                event.listen(engine, "connect", _sqlite_pragmas)
+    audit.install_guards()
+
+
 def _register_blueprints(app: Flask) -> None:
     from portal.account import bp as account_bp
     from portal.appointments import bp as appointments_bp
     from portal.auth import bp as auth_bp
     from portal.billing import bp as billing_bp
+    from portal.corrections import bp as corrections_bp
     from portal.family import bp as family_bp
     from portal.health import bp as health_bp
     from portal.help import bp as help_bp
@@ -62,13 +75,15 @@ def _register_blueprints(app: Flask) -> None:
     from portal.questionnaires import bp as questionnaires_bp
     from portal.records import bp as records_bp
     from portal.staff import bp as staff_bp
+    from portal.terminology import bp as terminology_bp
 
     for blueprint in (health_bp, help_bp, auth_bp, records_bp, account_bp, staff_bp,
-                      messages_bp, appointments_bp, billing_bp, questionnaires_bp, family_bp):
+                      messages_bp, appointments_bp, billing_bp, questionnaires_bp, family_bp,
+                      corrections_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(terminology_bp)
 
 
-@event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
     """SQLite: write-ahead log for concurrent readers, foreign keys enforced, wait when busy."""
     if isinstance(dbapi_connection, sqlite3.Connection):

@@ -12,6 +12,7 @@ from functools import wraps
 
 from flask import abort, has_request_context, session
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from portal import audit
 from portal.extensions import db
@@ -110,7 +111,7 @@ def forget_ended_choice(user: User) -> bool:
 
     if not ever_granted(user, chosen):
         return False
-    audit.record(f"denied:{Permission.VIEW_RECORD}", patient=chosen, outcome="denied",
+    audit.record(audit.Action.DENIED_RECORDS, patient=chosen, outcome="denied",
                  target="home: access ended", commit=True)
     session.pop(ACTING_FOR_KEY)
     return True
@@ -142,7 +143,7 @@ def patient_for(permission: Permission, patient_id: int | None = None) -> Patien
         patient_id = acting_patient_id(user)
     patient = db.session.get(Patient, patient_id) if patient_id is not None else None
     if patient is None or not may(user, permission, patient):
-        audit.record(f"denied:{permission}", patient=patient_id if patient else None,
+        audit.record(audit.Action.denied(permission), patient=patient_id if patient else None,
                      outcome="denied", commit=True)
         abort(404)
     return patient
@@ -156,9 +157,28 @@ def refuse(permission: Permission, patient: Patient | int | None = None,
     find within the patient the request acts for: the refusal looks exactly like a
     missing page, and the attempt is on record.
     """
-    audit.record(f"denied:{permission}", patient=patient, outcome="denied", target=target,
+    audit.record(audit.Action.denied(permission), patient=patient, outcome="denied", target=target,
                  commit=True)
     abort(404)
+
+
+def find_or_refuse(what, row_id: int, patient: Patient, permission: Permission, *,
+                   name: str | None = None):
+    """The row `row_id` of `patient`, or refuse with 404 and an audit line.
+
+    `what` is a model with a `patient_id` column (looked up by id within the patient) or a
+    function `(patient, row_id) -> row | None` for rows that need more rules (released
+    results, confidential items). A row of someone else looks exactly like a missing one.
+    """
+    if callable(what) and not isinstance(what, type):
+        found = what(patient, row_id)
+    else:
+        found = db.session.scalar(select(what).where(what.id == row_id,
+                                                     what.patient_id == patient.id))
+    if found is None:
+        label = name or getattr(what, "__tablename__", None) or getattr(what, "__name__", "row")
+        refuse(permission, patient, target=f"{label}:{row_id}")
+    return found
 
 
 def staff_required(*roles: str):
@@ -170,7 +190,7 @@ def staff_required(*roles: str):
         @login_required
         def wrapped(*args, **kwargs):
             if not (current_user.is_staff and current_user.role in allowed):
-                audit.record("denied:staff", outcome="denied", commit=True)
+                audit.record(audit.Action.DENIED_STAFF, outcome="denied", commit=True)
                 abort(404)
             return view(*args, **kwargs)
 

@@ -1,12 +1,23 @@
-"""The models every area needs: clinic settings, users, patients and the audit trail."""
+"""The models every area needs: clinic settings, users, patients, the audit trail and
+uploaded files."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, event
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from portal.extensions import db
 from portal.types import UTCDateTime, utcnow
@@ -75,6 +86,9 @@ class ClinicSettings(db.Model):
     proxy_end_age: Mapped[int] = mapped_column(Integer, default=16)
     #: Custom: the age from which the child may have an own account.
     proxy_own_account_age: Mapped[int] = mapped_column(Integer, default=12)
+    # -- corrections settings (migration 0012) --
+    #: Months within which the clinic decides a request to correct the record.
+    correction_months: Mapped[int] = mapped_column(Integer, default=1)
 
     def feature_on(self, name: str) -> bool:
         """Whether the clinic has switched on the area `name`."""
@@ -135,8 +149,11 @@ class User(UserMixin, db.Model):
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: An address waiting for verification; the old one stays in use until then.
     pending_email: Mapped[str | None] = mapped_column(String(254))
+    #: Wrong passwords and wrong second-step codes since the last finished sign-in.
     failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the latest password reset link was sent; older links stop working.
+    reset_link_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: "totp", "email" or None.
     second_factor: Mapped[str | None] = mapped_column(String(10))
     totp_secret: Mapped[str | None] = mapped_column(String(64))
@@ -149,11 +166,8 @@ class User(UserMixin, db.Model):
 
     @property
     def is_active(self) -> bool:  # Flask-Login asks this
-    #: Wrong passwords and wrong second-step codes since the last finished sign-in.
         return self.enabled
 
-    #: When the latest password reset link was sent; older links stop working.
-    reset_link_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     @property
     def is_staff(self) -> bool:
         return self.role in STAFF_ROLES
@@ -187,19 +201,41 @@ class AuditEvent(db.Model):
 
 
 class AuditTrailIsAppendOnly(RuntimeError):
-    """Raised when code tries to change or delete an audit event."""
+    """Raised on any change or deletion of an audit event (see `audit.install_guards`)."""
 
 
-@event.listens_for(AuditEvent, "before_update")
-@event.listens_for(AuditEvent, "before_delete")
-def _refuse_audit_change(mapper, connection, target):
-    raise AuditTrailIsAppendOnly("audit events cannot be changed or deleted")
+class StoredFile(db.Model):
+    """An uploaded file, bytes and all, saved in the same transaction as the row it belongs to.
+
+    Rows that own a file (a document, a message attachment, an insurance card, a proxy
+    request) point here with `WithStoredFile`. The bytes are never loaded with the row:
+    reading `data` on a loaded row raises, and downloads select it on its own
+    (portal/files.py), so lists stay cheap however large the files are.
+    """
+
+    __tablename__ = "stored_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: None only for a file the move from the old upload folder did not find (migration 0012).
+    data: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True,
+                                               deferred_raiseload=True)
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    #: The type the file's first bytes showed, never what its name or the browser said.
+    content_type: Mapped[str] = mapped_column(String(100))
+    #: The name offered on download: cleaned, with the extension the content showed.
+    filename: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-@event.listens_for(Session, "do_orm_execute")
-def _refuse_bulk_audit_change(state):
-    """The same guard for `update(AuditEvent)` / `delete(AuditEvent)` run through a session,
-    which skip the per-row events above."""
-    table = getattr(state.statement, "table", None)
-    if (state.is_update or state.is_delete) and getattr(table, "name", None) == "audit_events":
-        raise AuditTrailIsAppendOnly("audit events cannot be changed or deleted")
+class WithStoredFile:
+    """The columns of a row that owns an uploaded file: its key, and the file's facts.
+
+    The facts (name, type, size) come with the row in the same query; the bytes never do.
+    """
+
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"), index=True)
+
+    @declared_attr
+    def file(cls) -> Mapped[StoredFile | None]:
+        return relationship(StoredFile, lazy="joined")

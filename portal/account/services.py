@@ -60,7 +60,7 @@ def update_contact_details(patient: Patient, values: dict[str, str | None]) -> l
             setattr(patient, name, value)
             changed.append(name)
     if changed:
-        audit.record("contact-details-changed", patient=patient,
+        audit.record(audit.Action.CONTACT_DETAILS_CHANGED, patient=patient,
                      target="fields:" + ",".join(changed))
         db.session.commit()
     return changed

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
+
 from portal import audit
 from portal.appointments.models import BOOKED, Appointment
 from portal.clinic import current_clinic
@@ -14,6 +16,13 @@ from portal.records.services import CURRENT_MEDICATION, items_of, newest_first
 
 #: At most this many medicines and allergies are listed to confirm; the record has the rest.
 LISTED = 20
+
+#: What a check-in asks about: (topic, the answer that says "unchanged", the field with
+#: what the patient wrote about the change, if any). Medicines and allergies are clinical.
+TOPICS = (("contact", "contact_ok", None), ("insurance", "insurance_same", None),
+          ("medicines", "medications_same", "medication_changes"),
+          ("allergies", "allergies_same", "allergy_changes"))
+CLINICAL = ("medicines", "allergies")
 
 
 def opens_at(appointment: Appointment) -> datetime:
@@ -48,10 +57,35 @@ def forms_to_fill(appointment: Appointment) -> list[tuple[str, str, bool]]:
     return list(forms_for_appointment(appointment))
 
 
+def changes(appointment: Appointment) -> list[tuple[str, str]]:
+    """What the patient said has changed at check-in: (topic, what they wrote), in the
+    order the check-in asks; an empty list when nothing changed or they did not check in."""
+    answers = appointment.check_in or {}
+    if appointment.checked_in_at is None:
+        return []
+    return [(topic, (answers.get(text) or "").strip() if text else "")
+            for topic, unchanged, text in TOPICS if answers.get(unchanged) == "no"]
+
+
+def flagged(appointment: Appointment) -> list[str]:
+    """The clinical topics (medicines, allergies) the clinician should look at."""
+    return [topic for topic, _text in changes(appointment) if topic in CLINICAL]
+
+
+def flagged_for(patient_id: int, since: datetime) -> list[Appointment]:
+    """The patient's booked appointments from `since` on whose check-in reported a change
+    of medicines or allergies, soonest first (one query)."""
+    found = db.session.scalars(select(Appointment).where(
+        Appointment.patient_id == patient_id, Appointment.status == BOOKED,
+        Appointment.ends_at > since, Appointment.checked_in_at.is_not(None))
+        .order_by(Appointment.starts_at).limit(LISTED)).all()
+    return [appointment for appointment in found if flagged(appointment)]
+
+
 def save_check_in(appointment: Appointment, answers: dict, now: datetime) -> None:
     """Store the patient's answers and when they checked in, with the audit line."""
     appointment.check_in = answers
     appointment.checked_in_at = now
-    audit.record("appointment-checked-in", patient=appointment.patient_id,
+    audit.record(audit.Action.APPOINTMENT_CHECKED_IN, patient=appointment.patient_id,
                  target=f"appointment:{appointment.id}")
     db.session.commit()

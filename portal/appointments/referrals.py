@@ -12,7 +12,7 @@ from portal import audit
 from portal.appointments.models import Referral
 from portal.extensions import db
 from portal.models import Patient, User
-from portal.records.services import Page, paginate
+from portal.paging import Page, paginate
 from portal.types import utcnow
 
 STATUS_NAMES = {
@@ -30,7 +30,7 @@ def status_name(status: str) -> str:
     return str(STATUS_NAMES.get(status, status))
 
 
-def referrals_page(patient: Patient, page: int, per_page: int = 20) -> Page:
+def referrals_page(patient: Patient, page: int, per_page: int | None = None) -> Page:
     """The patient's referrals, newest first."""
     return paginate(select(Referral).where(Referral.patient_id == patient.id)
                     .options(joinedload(Referral.created_by))
@@ -51,7 +51,7 @@ def add_referral(patient: Patient, referred_to: str, reason: str, status: str,
                         created_by_id=actor.id, updated_at=utcnow())
     db.session.add(referral)
     db.session.flush()
-    audit.record("referral-added", patient=patient, target=f"referral:{referral.id}")
+    audit.record(audit.Action.REFERRAL_ADDED, patient=patient, target=f"referral:{referral.id}")
     db.session.commit()
     return referral
 
@@ -60,6 +60,6 @@ def set_status(referral: Referral, status: str) -> None:
     """Move the referral on (e.g. sent, accepted, completed)."""
     referral.status = status
     referral.updated_at = utcnow()
-    audit.record("referral-updated", patient=referral.patient_id,
+    audit.record(audit.Action.REFERRAL_UPDATED, patient=referral.patient_id,
                  target=f"referral:{referral.id}:{status}")
     db.session.commit()

@@ -37,7 +37,7 @@ def staff_day():
     response = render("appointments/staff_day.html", day=day,
                       schedule=setup.day_schedule(day), closed=setup.is_closed(day),
                       previous=day - timedelta(days=1), following=day + timedelta(days=1))
-    audit.record("appointments-day-viewed", target=f"day:{day.isoformat()}", commit=True)
+    audit.record(audit.Action.APPOINTMENTS_DAY_VIEWED, target=f"day:{day.isoformat()}", commit=True)
     return response
 
 

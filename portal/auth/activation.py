@@ -74,18 +74,18 @@ def check_code(code: str, birth_date: date, family_name: str) -> CodeCheck:
     invitation = db.session.scalar(
         select(Invitation).where(Invitation.code_hash == code_hash(code)))
     if not usable(invitation):
-        audit.record("activation", outcome="failure", target="code", commit=True)
+        audit.record(audit.Action.ACTIVATION, outcome="failure", target="code", commit=True)
         return CodeCheck()
     patient = invitation.patient
     if patient.birth_date != birth_date or not same_name(family_name, patient.family_name):
         # Counted by the database, so simultaneous tries on several workers all count.
         invitation.failed_attempts = func.coalesce(Invitation.failed_attempts, 0) + 1
-        audit.record("activation", patient=patient, outcome="failure",
+        audit.record(audit.Action.ACTIVATION, patient=patient, outcome="failure",
                      target=f"invitation:{invitation.id}")
         db.session.commit()
         return CodeCheck()
     if not portal_offered(patient):
-        audit.record("activation", patient=patient, outcome="denied",
+        audit.record(audit.Action.ACTIVATION, patient=patient, outcome="denied",
                      target=f"invitation:{invitation.id}; category", commit=True)
         return CodeCheck(invitation=invitation, offered=False)
     session[SESSION_KEY] = {"invitation": invitation.id, "at": int(time.time())}
@@ -118,7 +118,7 @@ def create_account(invitation: Invitation, username: str, email: str | None, pas
     except IntegrityError:
         db.session.rollback()
         return None
-    audit.record("account-activated", patient=patient, actor=user,
+    audit.record(audit.Action.ACCOUNT_ACTIVATED, patient=patient, actor=user,
                  target=f"invitation:{invitation.id}")
     db.session.commit()
     session.pop(SESSION_KEY, None)

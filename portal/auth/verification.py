@@ -27,7 +27,7 @@ def send_verification(user: User) -> bool:
     link = portal_url("auth.verify_email", token=make_token(user, "verify"))
     send_mail(address, "verify_email", user.locale, user=user, link=link,
               hours=current_app.config["VERIFY_LINK_HOURS"])
-    audit.record("verification-sent", patient=user.patient_id, actor=user,
+    audit.record(audit.Action.VERIFICATION_SENT, patient=user.patient_id, actor=user,
                  target=None, commit=True)
     return True
 
@@ -46,8 +46,8 @@ def verify(token: str) -> User | None:
         user.email = user.pending_email
         user.pending_email = None
     user.email_verified_at = utcnow()
-    audit.record("email-verified", patient=user.patient_id, actor=user, target=None)
-    db.session.commit()
+    audit.record(audit.Action.EMAIL_VERIFIED, patient=user.patient_id, actor=user, target=None)
     if old and old != user.email:
         send_mail(old, "email_changed", user.locale, user=user)
+    db.session.commit()
     return user

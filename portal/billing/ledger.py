@@ -93,7 +93,7 @@ def post_statement(patient: Patient, lines: list[LineInput], *, actor: User | No
         if line.insurance_paid:
             _entry(patient.id, "insurance", -line.insurance_paid, statement, actor,
                    line_id=line.id)
-    audit.record("statement-posted", patient=patient, actor=actor,
+    audit.record(audit.Action.STATEMENT_POSTED, patient=patient, actor=actor,
                  target=f"statement:{statement.id}")
     if commit:
         db.session.commit()
@@ -151,7 +151,8 @@ def record_desk_payment(patient: Patient, amount: Decimal, method: str, actor: U
     db.session.add(payment)
     db.session.flush()
     book_payment(payment, actor)
-    audit.record("payment-recorded", patient=patient, actor=actor, target=f"payment:{payment.id}")
+    audit.record(audit.Action.PAYMENT_RECORDED,
+                 patient=patient, actor=actor, target=f"payment:{payment.id}")
     db.session.commit()
     return payment
 
@@ -187,6 +188,6 @@ def refund(payment: Payment, amount: Decimal, actor: User) -> None:
         left -= part
         if left == 0:
             break
-    audit.record("payment-refunded", patient=payment.patient_id, actor=actor,
+    audit.record(audit.Action.PAYMENT_REFUNDED, patient=payment.patient_id, actor=actor,
                  target=f"payment:{payment.id}")
     db.session.commit()

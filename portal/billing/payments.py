@@ -49,7 +49,8 @@ def start_online_payment(patient: Patient, user: User, amount: Decimal,
                       statement_id=statement_id, recorded_by_id=None)
     db.session.add(payment)
     db.session.flush()
-    audit.record("payment-started", patient=patient, actor=user, target=f"payment:{payment.id}")
+    audit.record(audit.Action.PAYMENT_STARTED,
+                 patient=patient, actor=user, target=f"payment:{payment.id}")
     db.session.commit()
     try:
         created = provider.create(
@@ -110,7 +111,7 @@ def apply_state(payment: Payment, found: ProviderPayment) -> str:
         return payment.status
     if status == "paid":
         ledger.book_payment(payment)
-    audit.record(f"payment-{status}", patient=payment.patient_id, actor=None,
+    audit.record(audit.Action(f"payment-{status}"), patient=payment.patient_id, actor=None,
                  target=f"payment:{payment.id}")
     try:
         db.session.commit()

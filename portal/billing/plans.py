@@ -16,11 +16,11 @@ from sqlalchemy.orm import joinedload
 from portal import audit
 from portal.billing.models import PaymentPlan
 from portal.billing.money import split_instalments
-from portal.billing.services import StatementView, paginate_rows
+from portal.billing.services import StatementView
 from portal.clinic import current_clinic
 from portal.extensions import db
 from portal.models import Patient, User
-from portal.records.services import Page
+from portal.paging import Page, paginate
 from portal.types import utcnow
 
 INSTALMENT_CHOICES = (2, 3, 4, 6)
@@ -38,7 +38,7 @@ def request_plan(patient: Patient, user: User, view: StatementView,
                        instalments=instalments)
     db.session.add(plan)
     db.session.flush()
-    audit.record("plan-requested", patient=patient, actor=user, target=f"plan:{plan.id}")
+    audit.record(audit.Action.PLAN_REQUESTED, patient=patient, actor=user, target=f"plan:{plan.id}")
     db.session.commit()
     return plan
 
@@ -52,9 +52,9 @@ def schedule(plan: PaymentPlan, owed: Decimal, start: date) -> list[tuple[date, 
     return months
 
 
-def requested_page(page: int, per_page: int = 20) -> Page:
+def requested_page(page: int, per_page: int | None = None) -> Page:
     """Plans waiting for a decision, oldest first."""
-    return paginate_rows(
+    return paginate(
         select(PaymentPlan).options(joinedload(PaymentPlan.patient),
                                     joinedload(PaymentPlan.statement))
         .where(PaymentPlan.status == "requested")
@@ -72,6 +72,6 @@ def decide(plan: PaymentPlan, user: User, approve: bool) -> None:
         return
     plan.status = "approved" if approve else "declined"
     plan.decided_at, plan.decided_by_id = utcnow(), user.id
-    audit.record(f"plan-{plan.status}", patient=plan.patient_id, actor=user,
+    audit.record(audit.Action(f"plan-{plan.status}"), patient=plan.patient_id, actor=user,
                  target=f"plan:{plan.id}")
     db.session.commit()

@@ -29,7 +29,7 @@ def billing_page(view):
 
 def viewed(response, patient, target: str):
     """Audit the read once the page is rendered (an earlier commit would expire its rows)."""
-    audit.record("billing-viewed", patient=patient, target=target, commit=True)
+    audit.record(audit.Action.BILLING_VIEWED, patient=patient, target=target, commit=True)
     return response
 
 

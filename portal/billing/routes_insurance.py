@@ -10,7 +10,7 @@ from portal.billing import bp
 from portal.billing import insurance as coverages
 from portal.billing.forms import RELATION_LABELS, CoverageForm
 from portal.billing.routes import viewed
-from portal.records.documents import download
+from portal.files import send_stored_file
 from portal.rendering import redirect_after_post, render
 
 
@@ -52,9 +52,10 @@ def insurance_card(coverage_id: int):
     """The photo of the insurance card, as a download that runs nothing."""
     patient = patient_for(Permission.BILLING)
     coverage = coverages.find_coverage(patient.id, coverage_id)
-    if coverage is None or not coverage.stored_name:
+    if coverage is None or coverage.file is None:
         refuse(Permission.BILLING, patient, target=f"coverage:{coverage_id}")
-    response = download(coverage)
-    audit.record("coverage-card-downloaded", patient=patient, target=f"coverage:{coverage_id}",
+    response = send_stored_file(coverage.file)
+    audit.record(audit.Action.COVERAGE_CARD_DOWNLOADED,
+                 patient=patient, target=f"coverage:{coverage_id}",
                  commit=True)
     return response

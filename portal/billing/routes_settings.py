@@ -27,7 +27,7 @@ def staff_settings():
         clinic.bank_holder = (form.bank_holder.data or "").strip()
         clinic.payment_days = form.payment_days.data
         clinic.payment_plans_offered = form.payment_plans_offered.data
-        audit.record("billing-settings-changed", actor=current_user, target="clinic")
+        audit.record(audit.Action.BILLING_SETTINGS_CHANGED, actor=current_user, target="clinic")
         db.session.commit()
         flash(_("The billing settings are saved."), "success")
         return redirect_after_post(url_for("billing.staff_settings"))

@@ -38,7 +38,7 @@ def staff_balances():
     response = render("billing/staff_balances.html", "list", number=number,
                       balances=services.balances_page(_page()),
                       to_review=insurance.to_review_count(), plans=plans.requested_count())
-    audit.record("billing-viewed", target="balances", commit=True)
+    audit.record(audit.Action.BILLING_VIEWED, target="balances", commit=True)
     return response
 
 
@@ -80,8 +80,8 @@ def staff_post_statement(patient_id: int):
              for line in (entry.form for entry in form.lines.entries)
              if (line.description.data or "").strip()]
     statement = ledger.post_statement(patient, lines, actor=current_user,
-                                      due_on=form.due_on.data)
-    new_statement(patient)
+                                      due_on=form.due_on.data, commit=False)
+    new_statement(patient)  # commits the statement and its e-mails together
     flash(_("Statement %(number)s is posted.", number=statement.number), "success")
     return redirect_after_post(url_for("billing.staff_account", patient_id=patient.id))
 

@@ -11,8 +11,8 @@ from portal.billing.forms import RELATION_LABELS, ActionForm, RefundForm
 from portal.billing.models import Coverage, Payment, PaymentPlan
 from portal.billing.routes_staff import PREFIX, ROLES
 from portal.extensions import db
+from portal.files import send_stored_file
 from portal.i18n import fmt_money
-from portal.records.documents import download
 from portal.rendering import redirect_after_post, render
 
 
@@ -66,7 +66,7 @@ def staff_coverage_review():
     response = render("billing/staff_review.html", "list", form=ActionForm(),
                       changes=insurance.to_review_page(request.args.get("page", 1, type=int)),
                       relations=RELATION_LABELS)
-    audit.record("billing-viewed", target="insurance-review", commit=True)
+    audit.record(audit.Action.BILLING_VIEWED, target="insurance-review", commit=True)
     return response
 
 
@@ -86,10 +86,10 @@ def staff_coverage_reviewed(coverage_id: int):
 def staff_insurance_card(coverage_id: int):
     """The photo of the patient's insurance card, as a download that runs nothing."""
     coverage = _found(Coverage, coverage_id)
-    if not coverage.stored_name:
+    if coverage.file is None:
         abort(404)
-    response = download(coverage)
-    audit.record("coverage-card-downloaded", patient=coverage.patient_id,
+    response = send_stored_file(coverage.file)
+    audit.record(audit.Action.COVERAGE_CARD_DOWNLOADED, patient=coverage.patient_id,
                  target=f"coverage:{coverage.id}", commit=True)
     return response
 
@@ -100,7 +100,7 @@ def staff_plans():
     """Payment plans patients asked for, waiting for a decision."""
     response = render("billing/staff_plans.html", "list", form=ActionForm(),
                       requested=plans.requested_page(request.args.get("page", 1, type=int)))
-    audit.record("billing-viewed", target="plans", commit=True)
+    audit.record(audit.Action.BILLING_VIEWED, target="plans", commit=True)
     return response
 
 

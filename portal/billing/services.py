@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from math import ceil
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.billing.ledger import statement_sums
@@ -15,17 +14,7 @@ from portal.billing.models import LedgerEntry, Payment, PaymentPlan, Statement
 from portal.billing.money import to_cents
 from portal.extensions import db
 from portal.models import Patient
-from portal.records.services import Page
-
-
-def paginate_rows(statement: Select, page: int, per_page: int) -> Page:
-    """Like records' `paginate`, for statements that select several columns per row."""
-    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None)
-                                                               .subquery())) or 0
-    page = min(max(page, 1), max(1, ceil(total / per_page)))
-    result = db.session.execute(statement.limit(per_page).offset((page - 1) * per_page))
-    rows = result.scalars().all() if len(statement.column_descriptions) == 1 else result.all()
-    return Page(list(rows), page, per_page, total)
+from portal.paging import Page, paginate
 
 
 @dataclass
@@ -54,10 +43,10 @@ def _view(statement: Statement, owed, paid) -> StatementView:
     return StatementView(statement, to_cents(owed or 0), to_cents(paid or 0))
 
 
-def statements_page(patient_id: int, page: int, per_page: int = 20) -> Page:
+def statements_page(patient_id: int, page: int, per_page: int | None = None) -> Page:
     """The patient's statements with their sums, unpaid first, then newest first."""
     sums = statement_sums()
-    result = paginate_rows(
+    result = paginate(
         select(Statement, sums.c.owed, sums.c.paid)
         .outerjoin(sums, sums.c.statement_id == Statement.id)
         .where(Statement.patient_id == patient_id)
@@ -98,9 +87,9 @@ def recent_payments(patient_id: int, limit: int = 5) -> list[Payment]:
         .order_by(Payment.paid_at.desc(), Payment.id.desc()).limit(limit)))
 
 
-def payments_page(patient_id: int, page: int, per_page: int = 20) -> Page:
+def payments_page(patient_id: int, page: int, per_page: int | None = None) -> Page:
     """Every payment and online attempt of the patient, newest first."""
-    return paginate_rows(
+    return paginate(
         select(Payment).where(Payment.patient_id == patient_id)
         .order_by(Payment.created_at.desc(), Payment.id.desc()), page, per_page)
 
@@ -121,18 +110,18 @@ def payment_allocations(payment_id: int) -> list[tuple[str | None, str, Decimal]
             for number, kind, amount in rows]
 
 
-def ledger_page(patient_id: int, page: int, per_page: int = 20) -> Page:
+def ledger_page(patient_id: int, page: int, per_page: int | None = None) -> Page:
     """The patient's ledger entries, newest first, with their statements."""
-    return paginate_rows(
+    return paginate(
         select(LedgerEntry).options(joinedload(LedgerEntry.statement))
         .where(LedgerEntry.patient_id == patient_id)
         .order_by(LedgerEntry.occurred_at.desc(), LedgerEntry.id.desc()), page, per_page)
 
 
-def balances_page(page: int, per_page: int = 20) -> Page:
+def balances_page(page: int, per_page: int | None = None) -> Page:
     """Patients with an account in the ledger and their balance, largest balance first."""
     total = func.sum(LedgerEntry.amount).label("balance")
-    return paginate_rows(
+    return paginate(
         select(Patient, total).join(LedgerEntry, LedgerEntry.patient_id == Patient.id)
         .group_by(Patient.id).order_by(total.desc(), Patient.family_name, Patient.id),
         page, per_page)

@@ -93,7 +93,8 @@ def review_proxies(today: date | None = None, dry_run: bool = False) -> dict[str
         if claimed.rowcount != 1:
             db.session.rollback()
             continue
-        audit.record("proxy-ended" if kind == "ended" else "proxy-needs-consent",
+        action = audit.Action.PROXY_ENDED if kind == "ended" else audit.Action.PROXY_NEEDS_CONSENT
+        audit.record(action,
                      patient=grant.patient_id,
                      target=f"proxy-grant:{grant.id}; reason:{change.reason}")
         try:

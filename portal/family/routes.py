@@ -102,7 +102,7 @@ def switch():
         # then shows the attempt.
         exists = db.session.get(Patient, chosen) is not None
         refuse(Permission.VIEW_RECORD, chosen if exists else None, target=f"switch:{chosen}")
-    audit.record("proxy-switched", patient=chosen, commit=True)
+    audit.record(audit.Action.PROXY_SWITCHED, patient=chosen, commit=True)
     return redirect_after_post(url_for("records.dashboard"))
 
 

@@ -14,7 +14,7 @@ from portal.family import bp, services
 from portal.family.forms import DecideForm
 from portal.family.models import AccessRequest
 from portal.family.rules import clinic_today
-from portal.records.documents import download
+from portal.files import send_stored_file
 from portal.rendering import redirect_after_post, render
 
 STAFF_ROLES = ("front_desk", "admin")
@@ -57,10 +57,11 @@ def staff_request(request_id: int):
 def staff_request_document(request_id: int):
     """The document the requester sent with the request, as a download (audited)."""
     found = _pending(request_id)
-    if not found.stored_name:
+    if found.file is None:
         abort(404)
-    response = download(found)
-    audit.record("proxy-document-downloaded", target=f"proxy-request:{found.id}", commit=True)
+    response = send_stored_file(found.file)
+    audit.record(audit.Action.PROXY_DOCUMENT_DOWNLOADED,
+                 target=f"proxy-request:{found.id}", commit=True)
     return response
 
 

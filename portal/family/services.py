@@ -14,8 +14,8 @@ from portal.clinic import current_clinic
 from portal.extensions import db
 from portal.family.models import LIVE, AccessRequest, ProxyGrant
 from portal.family.rules import forget_links
+from portal.files import save_upload
 from portal.models import Patient, User
-from portal.records.documents import store_upload
 from portal.types import utcnow
 
 #: What a grant can allow: everything but adding documents, which is for staff.
@@ -48,25 +48,15 @@ def invitations_for(user: User) -> list[ProxyGrant]:
 def ask(user: User, *, given_name: str, family_name: str, birth_date: date,
         relationship: str, note: str, document: FileStorage | None = None) -> AccessRequest:
     """Record `user`'s request to act for a child, for staff to check, with the optional
-    document (a birth certificate, a court order) stored like record documents."""
-    stored = store_upload(document) if document is not None and document.filename else None
+    document (a birth certificate, a court order) saved with it."""
     request = AccessRequest(requester_id=user.id, given_name=given_name.strip(),
                             family_name=family_name.strip(), birth_date=birth_date,
                             relationship_kind=relationship, note=note.strip(),
-                            decision_note="")
-    if stored is not None:
-        request.stored_name, request.filename = stored.stored_name, stored.filename
-        request.content_type = stored.content_type
+                            decision_note="", file=save_upload(document))
     db.session.add(request)
-    try:
-        db.session.flush()
-        audit.record("proxy-requested", actor=user, target=f"proxy-request:{request.id}")
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        if stored is not None:
-            stored.path.unlink(missing_ok=True)
-        raise
+    db.session.flush()
+    audit.record(audit.Action.PROXY_REQUESTED, actor=user, target=f"proxy-request:{request.id}")
+    db.session.commit()
     return request
 
 
@@ -85,9 +75,10 @@ def approve(request: AccessRequest, staff: User, *, patient: Patient, permission
     db.session.flush()
     request.status, request.decided_by_id, request.decided_at = "approved", staff.id, now
     request.patient_id, request.grant_id, request.decision_note = patient.id, grant.id, reason
-    audit.record("proxy-approved", patient=patient, actor=staff, target=f"proxy-grant:{grant.id}")
+    audit.record(audit.Action.PROXY_APPROVED,
+                 patient=patient, actor=staff, target=f"proxy-grant:{grant.id}")
     if child_consented:
-        audit.record("proxy-consent", patient=patient, actor=staff,
+        audit.record(audit.Action.PROXY_CONSENT, patient=patient, actor=staff,
                      target=f"proxy-grant:{grant.id}")
     db.session.commit()
     return grant
@@ -97,7 +88,7 @@ def decline(request: AccessRequest, staff: User, note: str) -> None:
     """Decline a request after the identity check, saying why."""
     request.status, request.decided_by_id, request.decided_at = "declined", staff.id, utcnow()
     request.decision_note = note.strip()
-    audit.record("proxy-declined", actor=staff, target=f"proxy-request:{request.id}")
+    audit.record(audit.Action.PROXY_DECLINED, actor=staff, target=f"proxy-request:{request.id}")
     db.session.commit()
 
 
@@ -111,7 +102,7 @@ def invite(patient: Patient, invitee: User, *, permissions, relationship: str,
                        reason="invited by the patient")
     db.session.add(grant)
     db.session.flush()
-    audit.record("proxy-invited", patient=patient, target=f"proxy-grant:{grant.id}")
+    audit.record(audit.Action.PROXY_INVITED, patient=patient, target=f"proxy-grant:{grant.id}")
     db.session.commit()
     return grant
 
@@ -119,7 +110,8 @@ def invite(patient: Patient, invitee: User, *, permissions, relationship: str,
 def accept(grant: ProxyGrant, user: User) -> None:
     """The invitee accepts: the grant starts to give access."""
     grant.status, grant.approved_by_id, grant.approved_at = "active", user.id, utcnow()
-    audit.record("proxy-accepted", patient=grant.patient_id, target=f"proxy-grant:{grant.id}")
+    audit.record(audit.Action.PROXY_ACCEPTED,
+                 patient=grant.patient_id, target=f"proxy-grant:{grant.id}")
     db.session.commit()
     forget_links()
 
@@ -128,7 +120,7 @@ def revoke(grant: ProxyGrant, by: User) -> None:
     """End a grant now, at the patient's or staff's wish."""
     grant.status, grant.revoked_by_id, grant.revoked_at = "revoked", by.id, utcnow()
     grant.ended_reason = "revoked"
-    audit.record("proxy-revoked", patient=grant.patient_id, actor=by,
+    audit.record(audit.Action.PROXY_REVOKED, patient=grant.patient_id, actor=by,
                  target=f"proxy-grant:{grant.id}")
     db.session.commit()
     forget_links()
@@ -144,7 +136,7 @@ def record_consent(grant: ProxyGrant, staff: User) -> None:
     """Staff record that the child agreed to the parent's access (needed from the age the
     clinic's rules name): the grant gives access again."""
     grant.child_consent_at, grant.status = utcnow(), "active"
-    audit.record("proxy-consent", patient=grant.patient_id, actor=staff,
+    audit.record(audit.Action.PROXY_CONSENT, patient=grant.patient_id, actor=staff,
                  target=f"proxy-grant:{grant.id}")
     db.session.commit()
     forget_links()

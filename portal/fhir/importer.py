@@ -47,6 +47,8 @@ class FileResult:
     #: kind -> Counter with "new", "changed" and "unchanged"
     counts: dict[str, Counter] = field(default_factory=dict)
     error: str | None = None
+    #: (code system, code) -> a name, of every coded item, reason and reaction in the bundle
+    codes: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def total(self, outcome: str) -> int:
         """How many items of all kinds had `outcome` ("new", "changed", "unchanged")."""
@@ -117,6 +119,7 @@ def _import(path: Path, read, size) -> FileResult:
         result.error = f"could not be stored ({type(cause).__name__}: {str(cause)[:200]})"
     if result.error:
         result.counts = {}
+        result.codes = {}
     result.seconds = time.perf_counter() - started
     return result
 
@@ -124,6 +127,7 @@ def _import(path: Path, read, size) -> FileResult:
 def _store(bundle: Bundle, result: FileResult) -> None:
     """Write the bundle's patient and items into the open transaction; fill in the counts."""
     rows = _rows(bundle)  # mapped before any write: a mapping error leaves nothing to undo
+    result.codes = _codes(rows)
     patient, created = save_patient(bundle.patient, bundle.patient_id)
     patient_changed = created or db.session.is_modified(patient)  # before the next autoflush
     result.patient_number, result.new_patient = patient.patient_number, created
@@ -180,7 +184,7 @@ def _store(bundle: Bundle, result: FileResult) -> None:
         result.counts["referral"] = referred
     referrals_written = referred["new"] + referred["changed"]
     if new or changed or patient_changed or billed or referrals_written:
-        audit.record("record-imported", patient=patient.id,
+        audit.record(audit.Action.RECORD_IMPORTED, patient=patient.id,
                      target=f"file:{result.path.name}; new:{len(new)} changed:{len(changed)}"
                      + (f" statements:{billed}" if billed else "")
                      + (f" referrals:{referrals_written}" if referrals_written else ""))
@@ -203,3 +207,17 @@ def _rows(bundle: Bundle) -> list[dict]:
         seen.add((row["kind"], fhir_id))
         rows.append(row)
     return rows
+
+
+def _codes(rows: list[dict]) -> dict[tuple[str, str], str]:
+    """The codes of the rows' items, reasons and reactions, with a name for each."""
+    codes: dict[tuple[str, str], str] = {}
+    for row in rows:
+        details = row["details"] or {}
+        named = [({"system": row["code_system"], "code": row["code"]}, row["title"]),
+                 (details.get("reason_coding"), details.get("reason")),
+                 *zip(details.get("reaction_codings") or [], details.get("reactions") or [])]
+        for coding, name in named:
+            if coding and coding.get("system") and coding.get("code"):
+                codes.setdefault((coding["system"], coding["code"]), name or "")
+    return codes

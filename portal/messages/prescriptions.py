@@ -11,13 +11,13 @@ from portal.extensions import db
 from portal.messages import notify
 from portal.messages.models import APPROVED, DECLINED, REQUESTED, RepeatRequest
 from portal.models import Patient, User
+from portal.paging import Page, paginate
 from portal.records.models import RecordItem
-from portal.records.services import Page, items_of, paginate
+from portal.records.services import items_of
 from portal.types import utcnow
 
 #: Medication statuses for which a repeat can be asked.
 REPEATABLE = ("active", "on-hold")
-PER_PAGE = 20
 
 
 def repeatable_medicine(patient: Patient, item_id: int) -> RecordItem | None:
@@ -53,7 +53,7 @@ def request_repeat(patient: Patient, user: User, medicine: RecordItem, pharmacy:
                             note=note.strip(), requested_by_id=user.id)
     db.session.add(request)
     db.session.flush()
-    audit.record("repeat-requested", patient=patient, actor=user,
+    audit.record(audit.Action.REPEAT_REQUESTED, patient=patient, actor=user,
                  target=f"repeat:{request.id}")
     db.session.commit()
     return request
@@ -66,17 +66,17 @@ def decide(request: RepeatRequest, user: User, approve: bool, reason: str) -> No
     request.status = APPROVED if approve else DECLINED
     request.decided_by_id, request.decided_at = user.id, utcnow()
     request.reason = reason.strip()
-    audit.record("repeat-approved" if approve else "repeat-declined",
+    audit.record(audit.Action.REPEAT_APPROVED if approve else audit.Action.REPEAT_DECLINED,
                  patient=request.patient_id, actor=user, target=f"repeat:{request.id}")
-    db.session.commit()
     notify.prescription_decided(request.patient)
+    db.session.commit()
 
 
 def patient_requests(patient: Patient, page: int) -> Page:
     """One page of the patient's requests, newest first."""
     return paginate(select(RepeatRequest).where(RepeatRequest.patient_id == patient.id)
                     .order_by(RepeatRequest.requested_at.desc(), RepeatRequest.id.desc()),
-                    page, PER_PAGE)
+                    page)
 
 
 def waiting_by_medicine(patient: Patient, item_ids: list[int]) -> dict[int, RepeatRequest]:
@@ -97,7 +97,7 @@ def staff_requests(status: str, page: int) -> Page:
                         else RepeatRequest.status != REQUESTED))
     order = (RepeatRequest.requested_at.asc() if status == REQUESTED
              else RepeatRequest.decided_at.desc())
-    return paginate(statement.order_by(order, RepeatRequest.id), page, PER_PAGE)
+    return paginate(statement.order_by(order, RepeatRequest.id), page)
 
 
 def find_request(request_id: int) -> RepeatRequest | None:

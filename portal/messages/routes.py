@@ -11,9 +11,9 @@ from flask_login import current_user
 from portal import audit
 from portal.access import Permission, patient_for, patient_required, refuse
 from portal.clinic import feature_required
+from portal.files import send_stored_file, upload_limit
 from portal.messages import bp, services, teams
 from portal.messages.forms import ComposeForm, ReplyForm
-from portal.records.documents import download, upload_limit
 from portal.rendering import redirect_after_post, render
 
 
@@ -39,7 +39,7 @@ def inbox():
     threads = services.patient_threads(patient, archived, request.args.get("page", 1, type=int))
     response = render("messages/inbox.html", "threads", patient=patient, threads=threads,
                       archived=archived)
-    audit.record("messages-listed", patient=patient, target="inbox", commit=True)
+    audit.record(audit.Action.MESSAGES_LISTED, patient=patient, target="inbox", commit=True)
     return response
 
 
@@ -130,7 +130,8 @@ def attachment(thread_id: int, attachment_id: int):
     file = services.find_attachment(found, attachment_id, with_notes=False)
     if file is None:
         refuse(Permission.MESSAGES, patient, target=f"attachment:{attachment_id}")
-    response = download(file)
-    audit.record("attachment-downloaded", patient=patient, target=f"attachment:{file.id}",
+    response = send_stored_file(file.file)
+    audit.record(audit.Action.ATTACHMENT_DOWNLOADED,
+                 patient=patient, target=f"attachment:{file.id}",
                  commit=True)
     return response

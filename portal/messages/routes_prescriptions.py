@@ -53,7 +53,7 @@ def prescriptions_list():
     page = prescriptions.patient_requests(patient, request.args.get("page", 1, type=int))
     response = render("messages/prescriptions.html", "requests", patient=patient,
                       requests=page)
-    audit.record("repeats-listed", patient=patient, commit=True)
+    audit.record(audit.Action.REPEATS_LISTED, patient=patient, commit=True)
     return response
 
 
@@ -88,7 +88,7 @@ def staff_prescriptions():
     page = prescriptions.staff_requests(status, request.args.get("page", 1, type=int))
     response = render("messages/staff_prescriptions.html", "requests", requests=page,
                       showing=status)
-    audit.record("repeats-listed", target=f"staff:{status}", commit=True)
+    audit.record(audit.Action.REPEATS_LISTED, target=f"staff:{status}", commit=True)
     return response
 
 
@@ -112,6 +112,6 @@ def staff_prescription(request_id: int):
     response = render("messages/staff_prescription.html", status=status, request_=found,
                       patient=patient, form=form)
     if request.method == "GET":
-        audit.record("repeat-viewed", patient=patient, target=f"repeat:{found.id}",
+        audit.record(audit.Action.REPEAT_VIEWED, patient=patient, target=f"repeat:{found.id}",
                      commit=True)
     return response

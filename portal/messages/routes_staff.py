@@ -11,9 +11,9 @@ from flask_login import current_user
 from portal import audit
 from portal.access import Permission, patient_for, refuse, staff_required
 from portal.clinic import feature_required
+from portal.files import send_stored_file, upload_limit
 from portal.messages import bp, services, teams
 from portal.messages.forms import AssignForm, NoteForm, ReplyForm
-from portal.records.documents import download, upload_limit
 from portal.rendering import redirect_after_post, render
 from portal.types import utcnow
 
@@ -46,7 +46,7 @@ def staff_inbox():
     response = render("messages/staff_inbox.html", "queue", threads=threads, teams=visible,
                       team_id=team_id if chosen != team_ids else None, view=view,
                       now=utcnow())
-    audit.record("messages-listed", target=f"staff-inbox:{view}", commit=True)
+    audit.record(audit.Action.MESSAGES_LISTED, target=f"staff-inbox:{view}", commit=True)
     return response
 
 
@@ -150,7 +150,7 @@ def staff_attachment(thread_id: int, attachment_id: int):
     file = services.find_attachment(found, attachment_id, with_notes=True)
     if file is None:
         refuse(Permission.MESSAGES, found.patient_id, target=f"attachment:{attachment_id}")
-    response = download(file)
-    audit.record("attachment-downloaded", patient=found.patient_id,
+    response = send_stored_file(file.file)
+    audit.record(audit.Action.ATTACHMENT_DOWNLOADED, patient=found.patient_id,
                  target=f"attachment:{file.id}", commit=True)
     return response

@@ -16,6 +16,7 @@ from werkzeug.datastructures import FileStorage
 from portal import audit
 from portal.clinic import current_clinic
 from portal.extensions import db
+from portal.files import save_upload
 from portal.messages import notify
 from portal.messages.models import (
     AUTO_REPLY,
@@ -28,13 +29,10 @@ from portal.messages.models import (
     Thread,
 )
 from portal.models import Patient, User
-from portal.records.documents import store_upload
-from portal.records.services import Page, paginate
+from portal.paging import Page, paginate
 from portal.types import utcnow
 
 #: Messages per page of a thread; threads per page of an inbox.
-MESSAGES_PER_PAGE = 20
-THREADS_PER_PAGE = 20
 
 
 def clinic_is_open(moment: datetime) -> bool:
@@ -48,31 +46,18 @@ def clinic_is_open(moment: datetime) -> bool:
 
 def _add_message(thread: Thread, author: User, body: str, *, kind: str = WRITTEN,
                  upload: FileStorage | None = None, now: datetime | None = None) -> Message:
-    """Add a message (with its attachment stored) to `thread`, keeping the counters right."""
+    """Add a message (with its attachment saved) to `thread`, keeping the counters right."""
     now = now or utcnow()
     message = Message(thread=thread, author=author, body=body.strip(), kind=kind,
                       from_clinic=author.is_staff, sent_at=now)
     db.session.add(message)
-    if upload is not None and upload.filename:
-        stored = store_upload(upload)
-        message.attachments.append(Attachment(**stored.columns()))
-        db.session.info.setdefault("written_files", []).append(stored.path)
+    stored = save_upload(upload)
+    if stored is not None:
+        message.attachments.append(Attachment(file=stored))
     if kind != NOTE:
         thread.message_count = (thread.message_count or 0) + 1
         thread.last_message_at = now
     return message
-
-
-def _commit_or_remove_files() -> None:
-    """Commit; if that fails, remove the files written for the failed change."""
-    files = db.session.info.pop("written_files", [])
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        for path in files:
-            path.unlink(missing_ok=True)
-        raise
 
 
 def _after_patient_side_wrote(thread: Thread, now: datetime) -> None:
@@ -97,8 +82,9 @@ def start_thread(patient: Patient, author: User, team_id: int, subject: str, bod
     _add_message(thread, author, body, upload=upload, now=now)
     _after_patient_side_wrote(thread, now)
     db.session.flush()
-    audit.record("message-sent", patient=patient, actor=author, target=f"thread:{thread.id}")
-    _commit_or_remove_files()
+    audit.record(audit.Action.MESSAGE_SENT,
+                 patient=patient, actor=author, target=f"thread:{thread.id}")
+    db.session.commit()
     return thread
 
 
@@ -116,18 +102,18 @@ def reply(thread: Thread, author: User, body: str, upload: FileStorage | None = 
     else:
         _after_patient_side_wrote(thread, now)
     db.session.flush()
-    audit.record("message-sent", patient=thread.patient_id, actor=author,
+    audit.record(audit.Action.MESSAGE_SENT, patient=thread.patient_id, actor=author,
                  target=f"thread:{thread.id}")
-    _commit_or_remove_files()
     if author.is_staff:
         notify.new_message(thread.patient)
+    db.session.commit()
     return message
 
 
 def add_note(thread: Thread, author: User, body: str) -> Message:
     """An internal note: staff see it in the thread, the patient's side never does."""
     message = _add_message(thread, author, body, kind=NOTE)
-    audit.record("message-note", patient=thread.patient_id, actor=author,
+    audit.record(audit.Action.MESSAGE_NOTE, patient=thread.patient_id, actor=author,
                  target=f"thread:{thread.id}")
     db.session.commit()
     return message
@@ -136,7 +122,7 @@ def add_note(thread: Thread, author: User, body: str) -> Message:
 def assign(thread: Thread, actor: User, team_id: int, assignee_id: int | None) -> None:
     """Move the thread to a team's queue and give it to one of its members (or nobody)."""
     thread.team_id, thread.assigned_to_id = team_id, assignee_id
-    audit.record("message-assigned", patient=thread.patient_id, actor=actor,
+    audit.record(audit.Action.MESSAGE_ASSIGNED, patient=thread.patient_id, actor=actor,
                  target=f"thread:{thread.id}")
     db.session.commit()
 
@@ -147,7 +133,8 @@ def set_done(thread: Thread, actor: User, done: bool) -> None:
     if done:
         thread.waiting_since = None
         thread.unread_by_staff = False
-    audit.record("message-done" if done else "message-reopened", patient=thread.patient_id,
+    audit.record(audit.Action.MESSAGE_DONE if done else audit.Action.MESSAGE_REOPENED,
+                 patient=thread.patient_id,
                  actor=actor, target=f"thread:{thread.id}")
     db.session.commit()
 
@@ -155,7 +142,7 @@ def set_done(thread: Thread, actor: User, done: bool) -> None:
 def set_archived(thread: Thread, actor: User, archived: bool) -> None:
     """Move the thread out of (or back into) the patient's inbox; staff still see it."""
     thread.archived_by_patient = archived
-    audit.record("message-archived" if archived else "message-unarchived",
+    audit.record(audit.Action.MESSAGE_ARCHIVED if archived else audit.Action.MESSAGE_UNARCHIVED,
                  patient=thread.patient_id, actor=actor, target=f"thread:{thread.id}")
     db.session.commit()
 
@@ -166,7 +153,7 @@ def mark_read(thread: Thread, reader: User) -> None:
         thread.unread_by_staff = False
     else:
         thread.unread_by_patient = False
-    audit.record("message-read", patient=thread.patient_id, actor=reader,
+    audit.record(audit.Action.MESSAGE_READ, patient=thread.patient_id, actor=reader,
                  target=f"thread:{thread.id}")
     db.session.commit()
 
@@ -177,7 +164,7 @@ def patient_threads(patient: Patient, archived: bool, page: int) -> Page:
                  .where(Thread.patient_id == patient.id,
                         Thread.archived_by_patient.is_(archived))
                  .order_by(Thread.last_message_at.desc(), Thread.id.desc()))
-    return paginate(statement, page, THREADS_PER_PAGE)
+    return paginate(statement, page)
 
 
 def find_thread(thread_id: int, patient: Patient | None = None) -> Thread | None:
@@ -196,7 +183,7 @@ def thread_messages(thread: Thread, page: int | None, with_notes: bool) -> Page:
                  .order_by(Message.sent_at, Message.id))
     if not with_notes:
         statement = statement.where(Message.kind != NOTE)
-    return paginate(statement, page or 10**9, MESSAGES_PER_PAGE)
+    return paginate(statement, page or 10**9)
 
 
 def find_attachment(thread: Thread, attachment_id: int, with_notes: bool) -> Attachment | None:
@@ -232,7 +219,7 @@ def queue(team_ids: set[int] | None, view: str, user: User, page: int) -> Page:
             statement = statement.where(Thread.assigned_to_id == user.id)
         statement = statement.order_by(Thread.waiting_since.is_(None),
                                        Thread.waiting_since, Thread.last_message_at.desc())
-    return paginate(statement, page, THREADS_PER_PAGE)
+    return paginate(statement, page)
 
 
 def waiting_for_staff(team_ids: set[int] | None) -> int:

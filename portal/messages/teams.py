@@ -52,6 +52,6 @@ def save_team(team: Team | None, *, names: dict, topics: dict, position: int, ac
     staff = db.session.scalars(select(User.id).where(User.id.in_(member_ids),
                                                      User.role != "patient"))
     db.session.add_all(TeamMember(team_id=team.id, user_id=user_id) for user_id in staff)
-    audit.record("team-saved", target=f"team:{team.id}")
+    audit.record(audit.Action.TEAM_SAVED, target=f"team:{team.id}")
     db.session.commit()
     return team

@@ -16,9 +16,8 @@ from portal import audit
 from portal.appointments.models import AppointmentType
 from portal.extensions import db
 from portal.models import User
+from portal.paging import Page, paginate
 from portal.questionnaires.models import CHOICE_KINDS, Question, Questionnaire
-from portal.questionnaires.services import page_size
-from portal.records.services import Page, paginate
 from portal.types import utcnow
 
 #: Which status a form may move to from each status.
@@ -34,7 +33,7 @@ def questionnaires_page(page: int) -> Page:
     order = {"draft": 0, "active": 1, "retired": 2}
     statement = select(Questionnaire).order_by(case(order, value=Questionnaire.status),
                                                Questionnaire.id.desc())
-    return paginate(statement, page, page_size())
+    return paginate(statement, page)
 
 
 def find_questionnaire(questionnaire_id: int) -> Questionnaire | None:
@@ -60,7 +59,8 @@ def save_details(questionnaire: Questionnaire | None, titles: dict, intros: dict
     questionnaire.titles, questionnaire.intros = dict(titles), dict(intros)
     questionnaire.updated_at = utcnow()
     db.session.flush()
-    audit.record("questionnaire-saved", actor=user, target=f"questionnaire:{questionnaire.id}")
+    audit.record(audit.Action.QUESTIONNAIRE_SAVED,
+                 actor=user, target=f"questionnaire:{questionnaire.id}")
     db.session.commit()
     return questionnaire
 
@@ -99,7 +99,7 @@ def save_question(questionnaire: Questionnaire, question: Question | None, *, ki
     question.wording, question.help = dict(wording), dict(help_texts)
     questionnaire.updated_at = utcnow()
     db.session.flush()
-    audit.record("questionnaire-saved", actor=user,
+    audit.record(audit.Action.QUESTIONNAIRE_SAVED, actor=user,
                  target=f"questionnaire:{questionnaire.id}:question:{question.id}")
     db.session.commit()
     return question
@@ -111,7 +111,7 @@ def remove_question(questionnaire: Questionnaire, question: Question, user: User
         raise BuilderError("in use")
     db.session.delete(question)
     questionnaire.updated_at = utcnow()
-    audit.record("questionnaire-saved", actor=user,
+    audit.record(audit.Action.QUESTIONNAIRE_SAVED, actor=user,
                  target=f"questionnaire:{questionnaire.id}:question:{question.id}:removed")
     db.session.commit()
 
@@ -124,7 +124,7 @@ def set_status(questionnaire: Questionnaire, status: str, user: User) -> None:
         raise BuilderError("empty")
     questionnaire.status = status
     questionnaire.updated_at = utcnow()
-    audit.record(f"questionnaire-{status}", actor=user,
+    audit.record(audit.Action(f"questionnaire-{status}"), actor=user,
                  target=f"questionnaire:{questionnaire.id}")
     db.session.commit()
 
@@ -140,7 +140,7 @@ def copy_questionnaire(questionnaire: Questionnaire, user: User) -> Questionnair
                       for q in questionnaire.questions]
     db.session.add(copy)
     db.session.flush()
-    audit.record("questionnaire-copied", actor=user,
+    audit.record(audit.Action.QUESTIONNAIRE_COPIED, actor=user,
                  target=f"questionnaire:{questionnaire.id}:copy:{copy.id}")
     db.session.commit()
     return copy
@@ -150,6 +150,6 @@ def attach(questionnaire: Questionnaire, type_ids: list[int], user: User) -> Non
     """Ask for this form at check-in for exactly these appointment types."""
     wanted = set(type_ids)
     questionnaire.appointment_types = [t for t in appointment_types() if t.id in wanted]
-    audit.record("questionnaire-attached", actor=user,
+    audit.record(audit.Action.QUESTIONNAIRE_ATTACHED, actor=user,
                  target=f"questionnaire:{questionnaire.id}")
     db.session.commit()

@@ -126,6 +126,7 @@ def import_questionnaire(path: Path) -> Imported:
                          fhir_url=url, fhir_version=version, questions=questions)
     db.session.add(form)
     db.session.flush()
-    audit.record("questionnaire-imported", target=f"questionnaire:{form.id}:{Path(path).name}")
+    audit.record(audit.Action.QUESTIONNAIRE_IMPORTED,
+                 target=f"questionnaire:{form.id}:{Path(path).name}")
     db.session.commit()
     return Imported(form, skipped)

@@ -34,7 +34,7 @@ def forms_list():
     patient = patient_for(Permission.APPOINTMENTS)
     page = services.patient_responses(patient, request.args.get("page", 1, type=int))
     response = render("questionnaires/list.html", "list", patient=patient, responses=page)
-    audit.record("forms-listed", patient=patient, target="forms", commit=True)
+    audit.record(audit.Action.FORMS_LISTED, patient=patient, target="forms", commit=True)
     return response
 
 
@@ -60,7 +60,7 @@ def fill(response_id: int):
     form = None if response.is_sent else forms_answers.answer_form(
         response.questionnaire.questions, locale_str(), response.answers)
     page = _fill_page(patient, response, form)
-    audit.record("form-viewed", patient=patient, target=f"form-response:{response.id}",
+    audit.record(audit.Action.FORM_VIEWED, patient=patient, target=f"form-response:{response.id}",
                  commit=True)
     return page
 

@@ -40,7 +40,7 @@ def patient_forms(patient_id: int):
     """The forms given to a patient, whether they sent them, and a form to give another."""
     patient = patient_for(Permission.VIEW_RECORD, patient_id)
     page = _list_page(patient)
-    audit.record("forms-listed", patient=patient, target="staff-forms", commit=True)
+    audit.record(audit.Action.FORMS_LISTED, patient=patient, target="staff-forms", commit=True)
     return page
 
 
@@ -74,6 +74,6 @@ def patient_response(patient_id: int, response_id: int):
     page = render("questionnaires/staff_response.html", patient=patient, response=response,
                   items=sent_rows(response, locale_str()) if response.is_sent else [],
                   snapshot=response.snapshot or {})
-    audit.record("form-viewed", patient=patient, target=f"form-response:{response.id}",
+    audit.record(audit.Action.FORM_VIEWED, patient=patient, target=f"form-response:{response.id}",
                  commit=True)
     return page

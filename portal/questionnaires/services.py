@@ -17,12 +17,12 @@ from portal import audit
 from portal.extensions import db
 from portal.i18n import locale_str
 from portal.models import Patient, User
+from portal.paging import Page, paginate
 from portal.questionnaires.models import (
     FormResponse,
     Questionnaire,
     questionnaire_appointment_types,
 )
-from portal.records.services import Page, paginate
 from portal.types import utcnow
 
 
@@ -33,19 +33,13 @@ def in_language(texts: dict | None, lang: str | None = None) -> str:
     return texts.get(lang) or texts.get("en") or next((t for t in texts.values() if t), "")
 
 
-def page_size() -> int:
-    from flask import current_app
-
-    return current_app.config.get("PAGE_SIZE", 20)
-
-
 def patient_responses(patient: Patient, page: int) -> Page:
     """The patient's forms: those still to send first, then the sent ones, newest first."""
     statement = (select(FormResponse).options(joinedload(FormResponse.questionnaire))
                  .where(FormResponse.patient_id == patient.id)
                  .order_by(case((FormResponse.status == "sent", 1), else_=0),
                            FormResponse.requested_at.desc(), FormResponse.id.desc()))
-    return paginate(statement, page, page_size())
+    return paginate(statement, page)
 
 
 def open_count(patient: Patient) -> int:
@@ -69,7 +63,7 @@ def save_answers(response: FormResponse, answers: dict, user: User) -> None:
     response.status = "in_progress"
     response.started_at = response.started_at or now
     response.updated_at = now
-    audit.record("form-saved", patient=response.patient_id, actor=user,
+    audit.record(audit.Action.FORM_SAVED, patient=response.patient_id, actor=user,
                  target=f"form-response:{response.id}")
     db.session.commit()
 
@@ -83,7 +77,7 @@ def submit_answers(response: FormResponse, answers: dict, snapshot: dict, user: 
     response.started_at = response.started_at or now
     response.updated_at = response.submitted_at = now
     response.submitted_by_id = user.id
-    audit.record("form-sent", patient=response.patient_id, actor=user,
+    audit.record(audit.Action.FORM_SENT, patient=response.patient_id, actor=user,
                  target=f"form-response:{response.id}")
     db.session.commit()
 
@@ -100,7 +94,7 @@ def request_form(patient: Patient, questionnaire: Questionnaire, user: User) -> 
                             requested_by_id=user.id, answers={})
     db.session.add(response)
     db.session.flush()
-    audit.record("form-requested", patient=patient, actor=user,
+    audit.record(audit.Action.FORM_REQUESTED, patient=patient, actor=user,
                  target=f"form-response:{response.id}")
     db.session.commit()
     return response
@@ -111,7 +105,7 @@ def staff_responses(patient: Patient, page: int) -> Page:
     statement = (select(FormResponse).options(joinedload(FormResponse.questionnaire))
                  .where(FormResponse.patient_id == patient.id)
                  .order_by(FormResponse.requested_at.desc(), FormResponse.id.desc()))
-    return paginate(statement, page, page_size())
+    return paginate(statement, page)
 
 
 def forms_for_appointment(appointment) -> list[tuple[str, str, bool]]:
@@ -148,7 +142,7 @@ def forms_for_appointment(appointment) -> list[tuple[str, str, bool]]:
               url_for("questionnaires.fill", response_id=existing[form.id].id),
               existing[form.id].status == "sent") for form in forms]
     if missing:
-        audit.record("form-requested", patient=appointment.patient_id,
+        audit.record(audit.Action.FORM_REQUESTED, patient=appointment.patient_id,
                      target=f"appointment:{appointment.id}")
         db.session.commit()
     return found

@@ -11,28 +11,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from math import ceil
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
-from portal.access import Permission
+from portal.audit import READS, RECORD_CHANGES, Action
 from portal.extensions import db
 from portal.i18n import fmt_date
 from portal.models import AuditEvent, Patient, User
-from portal.records.services import Page
+from portal.paging import Page, paginate
 from portal.templating import role_name
 
-REFUSED = f"denied:{Permission.VIEW_RECORD}"
-#: Audit actions about the record that the page shows.
-RECORD_ACTIONS = ("record-viewed", "record-downloaded", "document-added",
-                  "document-downloaded", "results-released", "record-imported", REFUSED,
-                  "message-read", "attachment-downloaded", "repeat-viewed",
-                  "proxy-approved", "proxy-accepted", "proxy-revoked", "proxy-ended")
+#: What the page shows: every read of the patient's data, the changes others made to the
+#: record, and refused attempts (from the one list in `portal.audit`).
+RECORD_ACTIONS = tuple(sorted(READS | RECORD_CHANGES | {Action.DENIED_RECORDS}))
 #: The patient's own actions that the page shows: copies that left the portal.
-OWN_ACTIONS = ("record-downloaded", "document-downloaded")
+OWN_ACTIONS = (Action.RECORD_DOWNLOADED, Action.DOCUMENT_DOWNLOADED,
+               Action.ATTACHMENT_DOWNLOADED, Action.APPOINTMENT_CALENDAR_DOWNLOADED)
 
 #: record-viewed: the page looked at (the audit target's first word) -> what was done
 VIEWED = {
@@ -56,22 +53,6 @@ DOWNLOADED = {
     "text": _l("Opened the record as plain text"),
     "fhir": _l("Downloaded the record as a FHIR file"),
 }
-DONE = {
-    "record-viewed": _l("Looked at the record"),
-    "record-downloaded": _l("Downloaded the record"),
-    "document-added": _l("Added a document to the record"),
-    "document-downloaded": _l("Downloaded a document"),
-    "results-released": _l("Released results, so that you can see them"),
-    "record-imported": _l("Updated the record from the clinic's system"),
-    REFUSED: _l("Tried to open the record and was refused"),
-    "message-read": _l("Read a conversation with the clinic"),
-    "attachment-downloaded": _l("Downloaded a file sent with a message"),
-    "repeat-viewed": _l("Looked at a repeat prescription request"),
-    "proxy-approved": _l("Gave someone access to act for you"),
-    "proxy-accepted": _l("Accepted your invitation to act for you"),
-    "proxy-revoked": _l("Ended someone's access to act for you"),
-    "proxy-ended": _l("Ended someone's access to act for you, as the clinic's rules require"),
-}
 
 
 @dataclass
@@ -85,7 +66,7 @@ class Entry:
     detail: str | None = None
 
 
-def activity_page(patient: Patient, viewer: User, page: int, per_page: int = 20) -> Page:
+def activity_page(patient: Patient, viewer: User, page: int, per_page: int | None = None) -> Page:
     """One page of the record's activity as `Entry`s, newest first, in two queries.
 
     The actor is joined into the same query as the events, so the page costs the same
@@ -94,14 +75,12 @@ def activity_page(patient: Patient, viewer: User, page: int, per_page: int = 20)
     shown = (AuditEvent.patient_id == patient.id, AuditEvent.action.in_(RECORD_ACTIONS),
              or_(AuditEvent.actor_id.is_(None), AuditEvent.actor_id != viewer.id,
                  AuditEvent.action.in_(OWN_ACTIONS)))
-    total = db.session.scalar(select(func.count(AuditEvent.id)).where(*shown)) or 0
-    page = min(max(page, 1), max(1, ceil(total / per_page)))
-    events = db.session.scalars(
-        select(AuditEvent).options(joinedload(AuditEvent.actor)).where(*shown)
-        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)).all()
+    found = paginate(select(AuditEvent).options(joinedload(AuditEvent.actor)).where(*shown)
+                     .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()),
+                     page, per_page)
     proxies = _relationships(patient)
-    return Page([entry(event, viewer, proxies) for event in events], page, per_page, total)
+    found.items = [entry(event, viewer, proxies) for event in found.items]
+    return found
 
 
 def _relationships(patient: Patient) -> dict[int, str]:
@@ -140,11 +119,19 @@ def _what(event: AuditEvent) -> tuple[str, str | None]:
     facts = _target_facts(event.target)
     if event.action == "record-viewed":
         page = (event.target or "").split(":", 1)[0]
-        return str(VIEWED.get(page, DONE["record-viewed"])), None
+        return str(VIEWED.get(page, Action.RECORD_VIEWED.label)), None
     if event.action == "record-downloaded":
-        what = DOWNLOADED.get(facts.get("format", ""), DONE["record-downloaded"])
+        what = DOWNLOADED.get(facts.get("format", ""), Action.RECORD_DOWNLOADED.label)
         return str(what), _period(facts.get("from"), facts.get("to"))
-    return str(DONE.get(event.action, event.action)), None
+    return _label(event.action), None
+
+
+def _label(action: str) -> str:
+    """The action's label; a line written by an older version under another name keeps it."""
+    try:
+        return Action(action).label
+    except ValueError:
+        return action
 
 
 def _target_facts(target: str | None) -> dict[str, str]:

@@ -13,9 +13,10 @@ from sqlalchemy import select
 from portal import audit
 from portal.extensions import db
 from portal.models import Patient, User
+from portal.paging import Page, paginate
 from portal.records.documents import documents_page
 from portal.records.models import Document, RecordItem
-from portal.records.services import LISTED_KINDS, Page, not_in_error, paginate
+from portal.records.services import LISTED_KINDS, not_in_error
 
 #: Kinds staff can mark: what the record pages list, and reports (which group results).
 MARKABLE = (*LISTED_KINDS, "report")
@@ -26,7 +27,7 @@ KIND_NAMES = {"observation": _l("Result"), "report": _l("Report"), "encounter": 
               "procedure": _l("Procedure")}
 
 
-def items_page(patient: Patient, page: int, per_page: int = 20) -> Page:
+def items_page(patient: Patient, page: int, per_page: int | None = None) -> Page:
     """One page of the record's items, confidential ones first, then newest first."""
     return paginate(
         select(RecordItem).where(RecordItem.patient_id == patient.id,
@@ -35,7 +36,7 @@ def items_page(patient: Patient, page: int, per_page: int = 20) -> Page:
                   RecordItem.id.desc()), page, per_page)
 
 
-def documents(patient: Patient, page: int, per_page: int = 20) -> Page:
+def documents(patient: Patient, page: int, per_page: int | None = None) -> Page:
     """One page of the patient's documents, as staff see them (confidential ones too)."""
     return documents_page(patient, page, per_page)
 
@@ -51,7 +52,9 @@ def set_confidential(patient: Patient, what: str, item_id: int, confidential: bo
         return False
     if found.confidential != confidential:
         found.confidential = confidential
-        audit.record("confidential-set" if confidential else "confidential-cleared",
+        action = (audit.Action.CONFIDENTIAL_SET if confidential
+                  else audit.Action.CONFIDENTIAL_CLEARED)
+        audit.record(action,
                      patient=patient, actor=staff,
                      target=f"{'record-item' if what == 'item' else 'document'}:{item_id}")
         db.session.commit()

@@ -2,29 +2,27 @@
 
 Each record page has two addresses served by one view: the patient's own (`/record/...`,
 for the patient the session acts for) and staff's (`/staff/patients/<id>/record/...`).
-`patient_for` decides whose record it is and whether this user may see it; links inside a
+`area_view` decides whose record it is and whether this user may see it; links inside a
 page keep to the same family of addresses through `record_url`.
 """
 
-from functools import wraps
-
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
-from portal import audit
 from portal.access import (
     Permission,
     acting_patient_id,
+    find_or_refuse,
     forget_ended_choice,
     may,
-    patient_for,
-    patient_required,
     permissions_for,
-    refuse,
 )
+from portal.audit import Action
 from portal.clinic import current_clinic
 from portal.dashboard import PANELS
+from portal.paging import page_number
+from portal.pipeline import BOTH, area_view
 from portal.records import bp, services, services_results
 from portal.records.charts import history_chart
 from portal.rendering import render, wants_fragment
@@ -49,42 +47,8 @@ def record_url(endpoint: str, patient, **values) -> str:
     return url_for(endpoint, **record_args(patient), **values)
 
 
-def record_page(view):
-    """Let patients through at their own addresses and staff at the staff addresses.
-
-    A patient asking for a staff address is refused even for their own record, so that
-    each family of pages stays with its own kind of user; staff at a patient's address
-    have no patient to act for, and `patient_for` refuses them.
-    """
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args, patient_id=None, **kwargs):
-        if patient_id is not None and not current_user.is_staff:
-            refuse(Permission.VIEW_RECORD)
-        if not current_clinic().feature_on("records"):
-            abort(404)
-        return view(*args, patient_id=patient_id, **kwargs)
-
-    return wrapped
-
-
-def _viewed(response, patient, target: str):
-    """Audit the page view, then send the page.
-
-    The line is written once the page is rendered: committing earlier would expire every
-    loaded row, and the template would then load each one again.
-    """
-    audit.record("record-viewed", patient=patient, target=target, commit=True)
-    return response
-
-
-def _page_number() -> int:
-    return request.args.get("page", 1, type=int)
-
-
 @bp.get("/home")
-@patient_required
+@area_view()
 def dashboard():
     """The patient's start page: whose record this is, new results, where to go next.
 
@@ -95,20 +59,25 @@ def dashboard():
         flash(_("Your access to the record you had open has ended."), "error")
     if acting_patient_id(current_user) is None and current_clinic().feature_on("family"):
         return redirect(url_for("family.index"), 303)
-    patient = patient_for(_home_permission())
-    return _viewed(_dashboard(patient), patient, "dashboard")
+    return _home()
+
+
+@area_view(permission=lambda: _home_permission(), audit=Action.RECORD_VIEWED,
+           target="dashboard")
+def _home(patient):
+    """The home page once the choice of whose record it shows is settled."""
+    return _dashboard(patient)
 
 
 @bp.get("/home/new-results")
-@patient_required
-def new_results():
+@area_view(permission=Permission.VIEW_RECORD, audit=Action.RECORD_VIEWED, target="new-results")
+def new_results(patient):
     """The dashboard's "New results" section alone, for htmx; a plain request goes home."""
-    patient = patient_for(Permission.VIEW_RECORD)
     if not wants_fragment():
         response = redirect(url_for("records.dashboard"), 303)
         response.vary.add("HX-Request")
         return response
-    return _viewed(_dashboard(patient), patient, "new-results")
+    return _dashboard(patient)
 
 
 def _home_permission() -> Permission:
@@ -117,8 +86,6 @@ def _home_permission() -> Permission:
 
     A choice the gate no longer allows keeps VIEW_RECORD, so that `patient_for` refuses it.
     """
-    if current_user.is_staff:
-        return Permission.VIEW_RECORD
     allowed = permissions_for(current_user, acting_patient_id(current_user))
     if not allowed or Permission.VIEW_RECORD in allowed:
         return Permission.VIEW_RECORD
@@ -145,116 +112,114 @@ def _dashboard(patient):
                   panels=[] if wants_fragment() else _panels(patient))
 
 
+def record_page(target: str):
+    """A record page at both addresses (patient's and staff's), audited as `target`."""
+    return area_view(side=BOTH, feature="records", permission=Permission.VIEW_RECORD,
+                     audit=Action.RECORD_VIEWED, target=target)
+
+
 @bp.get("/record")
 @bp.get(f"{STAFF_PREFIX}/record")
-@record_page
-def overview(patient_id=None):
+@record_page("overview")
+def overview(patient):
     """The record's contents: each part with how many items it holds."""
-    patient = patient_for(Permission.VIEW_RECORD, patient_id)
-    return _viewed(render("records/overview.html", patient=patient,
-                          summary=services.overview(patient)), patient, "overview")
+    return render("records/overview.html", patient=patient, summary=services.overview(patient))
 
 
 @bp.get("/record/results")
 @bp.get(f"{STAFF_PREFIX}/record/results")
-@record_page
-def results(patient_id=None):
+@record_page("results")
+def results(patient):
     """Released results, newest first, grouped by day and by report."""
-    patient = patient_for(Permission.VIEW_RECORD, patient_id)
-    days = services_results.results_page(patient, _page_number())
-    return _viewed(render("records/results.html", "list", patient=patient, days=days),
-                   patient, "results")
+    days = services_results.results_page(patient, page_number())
+    return render("records/results.html", "list", patient=patient, days=days)
 
 
 @bp.get("/record/results/<int:item_id>")
 @bp.get(f"{STAFF_PREFIX}/record/results/<int:item_id>")
-@record_page
-def result(item_id: int, patient_id=None):
+@record_page("result:{item_id}")
+def result(patient, item_id: int):
     """One result with its note and the history of the same test; the patient has now seen it."""
-    patient = patient_for(Permission.VIEW_RECORD, patient_id)
-    item = services.find_item(patient, "observation", item_id)
-    if item is None:
-        refuse(Permission.VIEW_RECORD, patient, target=f"result:{item_id}")
+    item = find_or_refuse(_finder("observation"), item_id, patient, Permission.VIEW_RECORD,
+                          name="result")
     if not current_user.is_staff:
         services.mark_seen(item)
     past = services_results.history(patient, item)
-    page = render("records/result.html", patient=patient, item=item, history=past,
+    return render("records/result.html", patient=patient, item=item, history=past,
                   report=services_results.report_of(patient, item),
                   chart=history_chart(past.values, "history-chart", item.title))
-    return _viewed(page, patient, f"result:{item_id}")
 
 
 @bp.get("/record/visits")
 @bp.get(f"{STAFF_PREFIX}/record/visits")
-@record_page
-def visits(patient_id=None):
+@record_page("visits")
+def visits(patient):
     """Visits to the clinic and elsewhere, newest first."""
-    patient = patient_for(Permission.VIEW_RECORD, patient_id)
-    visits = services.list_page(patient, "encounter", _page_number())
-    return _viewed(render("records/visits.html", "list", patient=patient, visits=visits),
-                   patient, "visits")
+    visits = services.list_page(patient, "encounter", page_number())
+    return render("records/visits.html", "list", patient=patient, visits=visits)
 
 
 @bp.get("/record/visits/<int:item_id>")
 @bp.get(f"{STAFF_PREFIX}/record/visits/<int:item_id>")
-@record_page
-def visit(item_id: int, patient_id=None):
+@record_page("visit:{item_id}")
+def visit(patient, item_id: int):
     """One visit: when, where, with whom, and the diagnoses, treatment and results it brought."""
-    patient = patient_for(Permission.VIEW_RECORD, patient_id)
-    item = services.find_item(patient, "encounter", item_id)
-    if item is None:
-        refuse(Permission.VIEW_RECORD, patient, target=f"visit:{item_id}")
-    page = render("records/visit.html", patient=patient, visit=item,
+    item = find_or_refuse(_finder("encounter"), item_id, patient, Permission.VIEW_RECORD,
+                          name="visit")
+    return render("records/visit.html", patient=patient, visit=item,
                   found=services_results.visit_items(patient, item))
-    return _viewed(page, patient, f"visit:{item_id}")
 
 
-def _list(kind: str, template: str, patient_id, current: tuple[str, ...] | None = None):
+def _finder(kind: str):
+    """Look up an item of `kind` within a patient, for `find_or_refuse`."""
+    return lambda patient, item_id: services.find_item(patient, kind, item_id)
+
+
+def _list(patient, kind: str, template: str, current: tuple[str, ...] | None = None):
     """A paginated list page of one kind of item (current ones first when `current`)."""
-    patient = patient_for(Permission.VIEW_RECORD, patient_id)
     if current:
-        items = services.current_first_page(patient, kind, current, _page_number())
+        items = services.current_first_page(patient, kind, current, page_number())
     else:
-        items = services.list_page(patient, kind, _page_number())
-    return _viewed(render(f"records/{template}.html", "list", patient=patient, items=items,
-                          current=current or ()), patient, template)
+        items = services.list_page(patient, kind, page_number())
+    return render(f"records/{template}.html", "list", patient=patient, items=items,
+                  current=current or ())
 
 
 @bp.get("/record/medications")
 @bp.get(f"{STAFF_PREFIX}/record/medications")
-@record_page
-def medications(patient_id=None):
+@record_page("medications")
+def medications(patient):
     """Medicines: the current ones, then those stopped or finished."""
-    return _list("medication", "medications", patient_id, services.CURRENT_MEDICATION)
+    return _list(patient, "medication", "medications", services.CURRENT_MEDICATION)
 
 
 @bp.get("/record/conditions")
 @bp.get(f"{STAFF_PREFIX}/record/conditions")
-@record_page
-def conditions(patient_id=None):
+@record_page("conditions")
+def conditions(patient):
     """Health problems and diagnoses: the active ones, then those resolved."""
-    return _list("condition", "conditions", patient_id, services.CURRENT_CONDITION)
+    return _list(patient, "condition", "conditions", services.CURRENT_CONDITION)
 
 
 @bp.get("/record/allergies")
 @bp.get(f"{STAFF_PREFIX}/record/allergies")
-@record_page
-def allergies(patient_id=None):
+@record_page("allergies")
+def allergies(patient):
     """Allergies and intolerances, with reactions and how serious they are."""
-    return _list("allergy", "allergies", patient_id)
+    return _list(patient, "allergy", "allergies")
 
 
 @bp.get("/record/immunizations")
 @bp.get(f"{STAFF_PREFIX}/record/immunizations")
-@record_page
-def immunizations(patient_id=None):
+@record_page("immunizations")
+def immunizations(patient):
     """Vaccinations given, newest first."""
-    return _list("immunization", "immunizations", patient_id)
+    return _list(patient, "immunization", "immunizations")
 
 
 @bp.get("/record/procedures")
 @bp.get(f"{STAFF_PREFIX}/record/procedures")
-@record_page
-def procedures(patient_id=None):
+@record_page("procedures")
+def procedures(patient):
     """Procedures and operations, newest first."""
-    return _list("procedure", "procedures", patient_id)
+    return _list(patient, "procedure", "procedures")

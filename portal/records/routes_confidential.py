@@ -4,7 +4,10 @@ from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.access import Permission, patient_for, refuse, staff_required
+from portal.access import Permission, refuse
+from portal.audit import Action
+from portal.paging import page_number
+from portal.pipeline import STAFF, area_view
 from portal.records import bp, confidential
 from portal.records.forms import ConfidentialForm
 from portal.records.routes import STAFF_PREFIX
@@ -12,22 +15,20 @@ from portal.rendering import redirect_after_post, render
 
 
 @bp.get(f"{STAFF_PREFIX}/record/confidential")
-@staff_required()
-def confidential_items(patient_id: int):
+@area_view(side=STAFF, permission=Permission.VIEW_RECORD, audit=Action.CONFIDENTIAL_LISTED,
+           target="confidential")
+def confidential_items(patient):
     """The record's items and documents, each with whether proxies see it and a toggle."""
-    patient = patient_for(Permission.VIEW_RECORD, patient_id)
-    page = request.args.get("page", 1, type=int)
     return render("records/confidential.html", patient=patient,
-                  items=confidential.items_page(patient, page),
+                  items=confidential.items_page(patient, page_number()),
                   documents=confidential.documents(patient, request.args.get("docs", 1, type=int)),
                   kinds=confidential.KIND_NAMES)
 
 
 @bp.post(f"{STAFF_PREFIX}/record/confidential")
-@staff_required()
-def set_confidential(patient_id: int):
+@area_view(side=STAFF, permission=Permission.VIEW_RECORD)
+def set_confidential(patient):
     """Hide one item or document from people acting for the patient, or show it again."""
-    patient = patient_for(Permission.VIEW_RECORD, patient_id)
     form = ConfidentialForm()
     if not form.validate():
         abort(400)

@@ -4,11 +4,13 @@ Patients see their own at `/record/documents`; staff who may read the record see
 same at `/staff/patients/<id>/record/documents`.
 """
 
-from flask import request
 from flask_login import current_user
 
-from portal import audit
-from portal.access import Permission, may, patient_for, refuse
+from portal.access import Permission, find_or_refuse, may
+from portal.audit import Action
+from portal.files import send_stored_file
+from portal.paging import page_number
+from portal.pipeline import BOTH, area_view
 from portal.records import bp
 from portal.records import documents as files
 from portal.records.routes import STAFF_PREFIX, record_page
@@ -17,28 +19,21 @@ from portal.rendering import render
 
 @bp.get("/record/documents")
 @bp.get(f"{STAFF_PREFIX}/record/documents")
-@record_page
-def documents(patient_id=None):
+@record_page("documents")
+def documents(patient):
     """Letters and scans the clinic added to the record, newest first."""
-    patient = patient_for(Permission.VIEW_RECORD, patient_id)
-    page = files.documents_page(patient, request.args.get("page", 1, type=int))
-    response = render("records/documents.html", "list", patient=patient, documents=page,
-                      may_add=current_user.is_staff and may(current_user,
-                                                            Permission.ADD_DOCUMENTS, patient))
-    audit.record("record-viewed", patient=patient, target="documents", commit=True)
-    return response
+    page = files.documents_page(patient, page_number())
+    return render("records/documents.html", "list", patient=patient, documents=page,
+                  may_add=current_user.is_staff and may(current_user,
+                                                        Permission.ADD_DOCUMENTS, patient))
 
 
 @bp.get("/record/documents/<int:document_id>")
 @bp.get(f"{STAFF_PREFIX}/record/documents/<int:document_id>")
-@record_page
-def document(document_id: int, patient_id=None):
+@area_view(side=BOTH, feature="records", permission=Permission.VIEW_RECORD,
+           audit=Action.DOCUMENT_DOWNLOADED, target="document:{document_id}")
+def document(patient, document_id: int):
     """One document's file, as a download with the type its content showed at upload."""
-    patient = patient_for(Permission.VIEW_RECORD, patient_id)
-    found = files.find_document(patient, document_id)
-    if found is None:
-        refuse(Permission.VIEW_RECORD, patient, target=f"document:{document_id}")
-    response = files.download(found)
-    audit.record("document-downloaded", patient=patient, target=f"document:{found.id}",
-                 commit=True)
-    return response
+    found = find_or_refuse(files.find_document, document_id, patient, Permission.VIEW_RECORD,
+                           name="document")
+    return send_stored_file(found.file)

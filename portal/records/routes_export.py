@@ -6,8 +6,8 @@ The same view serves the patient (`/record/download`) and staff
 
 from flask import make_response, render_template, request
 
-from portal import audit
-from portal.access import Permission, patient_for
+from portal.audit import Action
+from portal.pipeline import audit_target
 from portal.records import bp, export
 from portal.records.forms import DownloadForm
 from portal.records.routes import STAFF_PREFIX, record_page
@@ -20,21 +20,17 @@ bp.add_app_template_filter(export.condition_status, "condition_status")
 
 @bp.get("/record/download")
 @bp.get(f"{STAFF_PREFIX}/record/download")
-@record_page
-def download(patient_id=None):
+@record_page("download")
+def download(patient):
     """The choice of period and format; once chosen, the record in that format (audited)."""
-    patient = patient_for(Permission.VIEW_RECORD, patient_id)
     form = DownloadForm(request.args)
     if not form.submitted:
         return render("records/download.html", patient=patient, form=form)
     if not form.validate():
         return render("records/download.html", status=422, patient=patient, form=form)
     fmt, period = form.format.data, form.period()
-    response = _record_file(patient, fmt, period)
-    # Audited once the file is made: committing earlier would expire the loaded rows.
-    audit.record("record-downloaded", patient=patient,
-                 target=f"format:{fmt}; {period.audit_text()}", commit=True)
-    return response
+    audit_target(f"format:{fmt}; {period.audit_text()}", Action.RECORD_DOWNLOADED)
+    return _record_file(patient, fmt, period)
 
 
 def _record_file(patient, fmt: str, period: export.Period):

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from math import ceil
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql import ColumnElement, Select
 
 from portal.access import acting_as_proxy
 from portal.extensions import db
 from portal.i18n import fmt_number
 from portal.models import Patient
+from portal.paging import Page, paginate
 from portal.records.models import RecordItem
 from portal.types import utcnow
 
@@ -32,48 +32,6 @@ LISTED_KINDS = ("observation", "encounter", "medication", "condition", "allergy"
 UNITS = {"mm[Hg]": "mmHg", "10*3/uL": "10³/µL", "10*6/uL": "10⁶/µL", "10*9/L": "10⁹/L",
          "10*12/L": "10¹²/L", "kg/m2": "kg/m²", "Cel": "°C", "[degF]": "°F", "/min": "/min",
          "{score}": "", "{nominal}": "", "1": ""}
-
-
-@dataclass
-class Page:
-    """One page of a list, with what the pager needs."""
-
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
-
-
-def paginate(statement: Select, page: int, per_page: int) -> Page:
-    """Run `statement` for one page, in two queries (count and rows) whatever the total.
-
-    A page number beyond the end shows the last page.
-    """
-    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None)
-                                                               .subquery())) or 0
-    page = min(max(page, 1), max(1, ceil(total / per_page)))
-    rows = db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(list(rows), page, per_page, total)
 
 
 def not_in_error(patient: Patient | None = None) -> ColumnElement:
@@ -114,13 +72,13 @@ def find_item(patient: Patient, kind: str, item_id: int) -> RecordItem | None:
     return db.session.scalar(items_of(patient, kind).where(RecordItem.id == item_id))
 
 
-def list_page(patient: Patient, kind: str, page: int, per_page: int = 20) -> Page:
+def list_page(patient: Patient, kind: str, page: int, per_page: int | None = None) -> Page:
     """One page of the patient's items of `kind`, newest first."""
     return paginate(newest_first(items_of(patient, kind)), page, per_page)
 
 
 def current_first_page(patient: Patient, kind: str, current: tuple[str, ...], page: int,
-                       per_page: int = 20) -> Page:
+                       per_page: int | None = None) -> Page:
     """One page of medicines or conditions: the current ones first, then the others."""
     statement = items_of(patient, kind).order_by(
         case((RecordItem.status.in_(current), 0), else_=1),
@@ -168,9 +126,19 @@ def new_results(patient: Patient, limit: int = 5) -> tuple[list[RecordItem], int
 
 
 def mark_seen(item: RecordItem) -> None:
-    """Note that the patient has opened the result (it is no longer "new")."""
-    if item.seen_at is None:
-        item.seen_at = utcnow()
+    """Note that the patient has opened the result (it is no longer "new").
+
+    Saved at once in a transaction of its own, so that the page's read stays a read (the
+    audit line after it never carries other changes) and the loaded rows stay loaded.
+    """
+    if item.seen_at is not None:
+        return
+    now = utcnow()
+    with db.engine.begin() as connection:
+        connection.execute(update(RecordItem).where(RecordItem.id == item.id,
+                                                    RecordItem.seen_at.is_(None))
+                           .values(seen_at=now))
+    set_committed_value(item, "seen_at", now)
 
 
 def precision(value: Decimal) -> int:
@@ -211,7 +179,13 @@ def display_unit(unit: str | None) -> str:
 
 
 def display_value(item: RecordItem) -> str:
-    """The result as a person reads it: "94.0 mg/dL" (in their notation), or the text sent."""
+    """The result as a person reads it: "94.0 mg/dL" (in their notation), or the text sent
+    (a coded answer, such as a smoking status, in the reader's language)."""
+    coded = (item.resource or {}).get("valueCodeableConcept") if item.value_text else None
+    if coded:
+        from portal.terminology.services import friendly_concept
+
+        return friendly_concept(coded, item.value_text)
     if item.value_num is not None:
         return " ".join(part for part in (display_number(item.value_num),
                                           display_unit(item.unit)) if part)
@@ -243,29 +217,9 @@ def precision_sent(value: Decimal) -> int:
     return max(0, -value.normalize().as_tuple().exponent)
 
 
-#: FHIR timing period units -> "n times a ..." in words.
-_PER_PERIOD = {
-    "h": lambda n: ngettext("once an hour", "%(num)d times an hour", n),
-    "d": lambda n: ngettext("once a day", "%(num)d times a day", n),
-    "wk": lambda n: ngettext("once a week", "%(num)d times a week", n),
-    "mo": lambda n: ngettext("once a month", "%(num)d times a month", n),
-}
-
-
 def dosage_text(item: RecordItem) -> str | None:
-    """How to take a medicine: the prescriber's words, else the dose and how often."""
-    details = item.details or {}
-    if details.get("dosage"):
-        return details["dosage"]
-    timing = details.get("dosage_timing") or {}
-    parts = []
-    if timing.get("dose") is not None:
-        dose = display_number(Decimal(str(timing["dose"])))
-        parts.append(_("%(dose)s %(unit)s each time", dose=dose, unit=timing["dose_unit"])
-                     if timing.get("dose_unit") else _("Dose: %(dose)s", dose=dose))
-    frequency, period = timing.get("frequency"), timing.get("period")
-    if frequency and period in (1, 1.0) and timing.get("period_unit") in _PER_PERIOD:
-        parts.append(_PER_PERIOD[timing["period_unit"]](int(frequency)))
-    if timing.get("as_needed"):
-        parts.append(_("when needed"))
-    return ", ".join(parts) or None
+    """How to take a medicine, in the reader's language (see records/dosage.py)."""
+    from portal.records.dosage import dosage_text as words
+    from portal.terminology.services import friendly
+
+    return words(item, friendly)

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from math import ceil
 
 from sqlalchemy import and_, case, func, or_, select
 
 from portal.extensions import db
 from portal.i18n import fmt_date
 from portal.models import Patient
+from portal.paging import Page, paginate
 from portal.records.models import RecordItem
-from portal.records.services import Page, is_result, newest_first, not_in_error
+from portal.records.services import is_result, newest_first, not_in_error
 
 #: Results pages show this many groups (reports, or results taken together) each.
 GROUPS_PER_PAGE = 8
@@ -58,12 +58,10 @@ def results_page(patient: Patient, page: int, per_page: int = GROUPS_PER_PAGE) -
     groups = (select(RecordItem.report_ref, loose_at.label("loose_at"), latest.label("at"))
               .where(_patient_results(patient))
               .group_by(RecordItem.report_ref, loose_at))
-    total = db.session.scalar(select(func.count()).select_from(groups.subquery())) or 0
-    page = min(max(page, 1), max(1, ceil(total / per_page)))
-    chosen = db.session.execute(
-        groups.order_by(latest.desc().nulls_last(), RecordItem.report_ref.is_(None),
-                        RecordItem.report_ref)
-        .limit(per_page).offset((page - 1) * per_page)).all()
+    listed = paginate(groups.order_by(latest.desc().nulls_last(),
+                                      RecordItem.report_ref.is_(None), RecordItem.report_ref),
+                      page, per_page)
+    chosen = listed.items
     found = {(ref, loose): ResultGroup(at=at) for ref, loose, at in chosen}
     refs = [ref for ref, _, _ in chosen if ref is not None]
     moments = [loose for ref, loose, _ in chosen if ref is None and loose is not None]
@@ -85,7 +83,8 @@ def results_page(patient: Patient, page: int, per_page: int = GROUPS_PER_PAGE) -
                                          RecordItem.kind == "report", not_in_error(patient),
                                          RecordItem.fhir_id.in_(refs))):
             found[(report.fhir_id, None)].report = report
-    return Page(_by_day(list(found.values())), page, per_page, total)
+    listed.items = _by_day(list(found.values()))
+    return listed
 
 
 def _by_day(groups: list[ResultGroup]) -> list[DateGroup]:

@@ -28,6 +28,7 @@ from portal.family.rules import clinic_today, may_have_own_account
 from portal.mail import portal_url as mail_portal_url
 from portal.mail import send_mail
 from portal.models import Patient, User
+from portal.paging import paginate
 from portal.security import hash_password
 from portal.staff.services_accounts import NotPossible, new_temporary_password
 from portal.types import utcnow
@@ -36,7 +37,7 @@ from portal.types import utcnow
 ACCOUNT_MANAGERS = ("front_desk", "admin")
 
 
-def search_patients(query: str = "", page: int = 1, per_page: int = 20):
+def search_patients(query: str = "", page: int = 1, per_page: int | None = None):
     """Patients matching a name, a patient ID or a date of birth (YYYY-MM-DD), paginated."""
     stmt = select(Patient).options(selectinload(Patient.account))
     query = (query or "").strip()
@@ -53,7 +54,7 @@ def search_patients(query: str = "", page: int = 1, per_page: int = 20):
             pass
         stmt = stmt.where(or_(*conditions))
     stmt = stmt.order_by(Patient.family_name, Patient.given_name, Patient.id)
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    return paginate(stmt, page, per_page)
 
 
 @dataclass
@@ -188,13 +189,14 @@ def invite_patient(patient: Patient, by: User, by_email: bool, by_letter: bool,
     invitation, code = invitations.invite(patient, by, days=days, channel=channel)
     invitation.expires_at = invitation_expiry(days)
     db.session.flush()
-    audit.record("invitation-resent" if again else "invitation-sent", patient=patient, actor=by,
+    audit.record(audit.Action.INVITATION_RESENT if again else audit.Action.INVITATION_SENT,
+                 patient=patient, actor=by,
                  target=f"invitation:{invitation.id}; channel:{channel}")
-    db.session.commit()
     sent = InvitationSent(invitation, code, patient.email if by_email else None, by_letter)
     if by_email:
         send_mail(patient.email, "invitation", patient_locale(patient), patient=patient,
                   code=sent.grouped_code, last_day=sent.last_day, portal_url=portal_url())
+    db.session.commit()
     return sent
 
 
@@ -209,7 +211,7 @@ def cancel_invitation(patient: Patient, by: User) -> None:
     if invitation is None:
         raise NotPossible(_l("This patient has no open invitation."))
     _cancel_open_invitations(patient)
-    audit.record("invitation-cancelled", patient=patient, actor=by,
+    audit.record(audit.Action.INVITATION_CANCELLED, patient=patient, actor=by,
                  target=f"invitation:{invitation.id}")
     db.session.commit()
 
@@ -228,6 +230,7 @@ def give_temporary_password(patient: Patient, by: User, username: str) -> tuple[
     db.session.add(user)
     _cancel_open_invitations(patient)
     db.session.flush()
-    audit.record("temporary-password-given", patient=patient, actor=by, target=f"user:{user.id}")
+    audit.record(audit.Action.TEMPORARY_PASSWORD_GIVEN,
+                 patient=patient, actor=by, target=f"user:{user.id}")
     db.session.commit()
     return user, password

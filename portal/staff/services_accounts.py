@@ -17,6 +17,7 @@ from portal.auth.models import EmailCode, RecoveryCode
 from portal.extensions import db
 from portal.mail import send_mail
 from portal.models import STAFF_ROLES, User
+from portal.paging import paginate
 from portal.security import hash_password
 
 #: Letters of a temporary password: the code alphabet, so nothing can be misread.
@@ -43,11 +44,11 @@ def reset_second_factor(user: User, by: User, reason: str) -> None:
     user.totp_last_step = None
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     db.session.execute(delete(EmailCode).where(EmailCode.user_id == user.id))
-    audit.record("second-factor-reset", patient=user.patient_id, actor=by,
+    audit.record(audit.Action.SECOND_FACTOR_RESET, patient=user.patient_id, actor=by,
                  target=f"user:{user.id}; identity checked; reason: {reason.strip()[:200]}")
-    db.session.commit()
     if user.email:
         send_mail(user.email, "second_factor_reset", user.locale, user=user)
+    db.session.commit()
 
 
 def set_account_enabled(user: User, by: User, enabled: bool) -> None:
@@ -57,18 +58,19 @@ def set_account_enabled(user: User, by: User, enabled: bool) -> None:
     user.enabled = enabled
     if not enabled:
         sessions.end_other_sessions(user, "disabled")
-    audit.record("account-enabled" if enabled else "account-disabled", patient=user.patient_id,
+    audit.record(audit.Action.ACCOUNT_ENABLED if enabled else audit.Action.ACCOUNT_DISABLED,
+                 patient=user.patient_id,
                  actor=by, target=f"user:{user.id}")
     db.session.commit()
 
 
 
 
-def list_staff(page: int = 1, per_page: int = 20):
+def list_staff(page: int = 1, per_page: int | None = None):
     """Staff accounts by name, paginated: two queries however many there are."""
     stmt = (select(User).where(User.role.in_(STAFF_ROLES))
             .order_by(User.display_name, User.username, User.id))
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    return paginate(stmt, page, per_page)
 
 
 def staff_member(user_id: int) -> User | None:
@@ -92,6 +94,7 @@ def create_staff(username: str, display_name: str, email: str, role: str,
                 password_is_temporary=True)
     db.session.add(user)
     db.session.flush()
-    audit.record("staff-account-created", actor=by, target=f"user:{user.id}; role:{role}")
+    audit.record(audit.Action.STAFF_ACCOUNT_CREATED,
+                 actor=by, target=f"user:{user.id}; role:{role}")
     db.session.commit()
     return user, password

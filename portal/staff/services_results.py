@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from math import ceil
 
 from sqlalchemy import and_, case, func, or_, select, update
 
@@ -18,8 +17,9 @@ from portal import audit
 from portal.extensions import db
 from portal.fhir.importer import RESULT_KINDS
 from portal.models import Patient, User
+from portal.paging import Page, clamp
 from portal.records.models import RecordItem
-from portal.records.services import Page, not_in_error
+from portal.records.services import not_in_error
 from portal.types import utcnow
 
 #: Groups (a report with its results, or one result) per page of the queue.
@@ -76,7 +76,7 @@ def waiting_page(page: int, per_page: int = GROUPS_PER_PAGE) -> Page:
     load their items (and the reports they belong to), load their patients.
     """
     total = waiting_count()
-    page = min(max(page, 1), max(1, ceil(total / per_page)))
+    page = clamp(page, total, per_page)
     since, at = func.min(RecordItem.imported_at), func.max(RecordItem.start_at)
     chosen = db.session.execute(
         select(RecordItem.patient_id, _REPORT.label("report"), _ALONE.label("alone"),
@@ -153,7 +153,7 @@ def release(item: RecordItem, user: User, note: str | None) -> int:
         raise NotWaiting
     target = f"report:{item.id}; results:{results}" if item.kind == "report" \
         else f"result:{item.id}"
-    audit.record("results-released", patient=item.patient_id, actor=user, target=target)
+    audit.record(audit.Action.RESULTS_RELEASED, patient=item.patient_id, actor=user, target=target)
     db.session.commit()
     return results
 
@@ -166,6 +166,6 @@ def note_queue_viewed(groups: Page) -> None:
     """
     patients = {group.patient.id: group.patient for group in groups.items}
     for patient in patients.values():
-        audit.record("record-viewed", patient=patient, target="results-to-release")
+        audit.record(audit.Action.RECORD_VIEWED, patient=patient, target="results-to-release")
     if patients:
         db.session.commit()

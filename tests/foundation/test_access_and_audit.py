@@ -71,7 +71,7 @@ def test_staff_do_not_get_a_patient_dashboard(client, db, clinic):
 def test_audit_events_cannot_be_changed_or_deleted(db, clinic):
     from portal import audit
 
-    event = audit.record("test", outcome="success", commit=True)
+    event = audit.record(audit.Action.SIGN_IN, outcome="success", commit=True)
     event.action = "changed"
     with pytest.raises(AuditTrailIsAppendOnly):
         db.session.commit()
@@ -80,7 +80,25 @@ def test_audit_events_cannot_be_changed_or_deleted(db, clinic):
     with pytest.raises(AuditTrailIsAppendOnly):
         db.session.commit()
     db.session.rollback()
-    assert db.session.get(AuditEvent, event.id).action == "test"
+    assert db.session.get(AuditEvent, event.id).action == "sign-in"
+
+
+def test_audit_actions_come_from_the_one_list_each_with_a_translated_label(db, clinic, app):
+    """An action outside `audit.Action` is refused; every action has a label in every
+    language, so the audit views never show a raw action name."""
+    from flask_babel import force_locale
+
+    from portal import audit
+
+    with pytest.raises(ValueError):
+        audit.record("something-new", commit=True)
+    assert set(audit.LABELS) == set(audit.Action)
+    with app.test_request_context():
+        for lang in ("nl", "pl"):
+            with force_locale(lang):
+                untranslated = [a for a in audit.Action
+                                if a.label == str(audit.LABELS[a]._args[0])]
+                assert not untranslated, (lang, untranslated[:5])
 
 
 def test_audit_records_who_when_and_from_where(client, db, clinic):
