@@ -8,7 +8,7 @@ export FLASK_APP := wsgi
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup static-compressed browser translations-extract translations-compile lint clean help bench
+.PHONY: run test setup static-compressed browser translations-extract translations-compile lint clean help bench wrk
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -21,8 +21,14 @@ run: setup  ## Set up, migrate, load the demo clinic and serve http://127.0.0.1:
 test: setup browser  ## Run the whole test suite (SQLite; set PORTAL_TEST_DATABASE_URL for PostgreSQL)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: setup  ## Benchmark on loopback: speed, sizes, queries, memory (BENCH_ARGS=--help)
+bench: setup wrk  ## Benchmark on loopback: speed, sizes, queries, memory (BENCH_ARGS=--help)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+wrk:  ## Install Debian's wrk (the benchmark's load generator) when it is missing
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else echo "wrk is missing: sudo apt-get install wrk" >&2; exit 1; fi; }
 
 setup: $(VENV)/.installed node_modules/.installed static/vendor/htmx.min.js translations-compile static-compressed
 

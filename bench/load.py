@@ -1,19 +1,26 @@
-"""The load generator: N client threads, each sending GETs back to back for a fixed time.
+"""The closed-loop load: wrk, a compiled load generator from Debian, costs little CPU.
 
-Each thread keeps its own `http.client` connection open (keep-alive) for as long as the
-server allows; gunicorn's sync workers close it after every response, and the thread then
-reconnects, as a browser would. Latency is measured from sending the request to having
-read the whole body. Requests that start during the warm-up are not counted.
+`wrk` keeps `clients` connections open and sends each connection's next request as soon
+as the last one is answered, for a warm-up and then for the measured seconds. It is
+written in C and costs the machine a few microseconds a request, where a Python client
+cost 0.3 to 0.8 ms; its own CPU time is measured and reported all the same, because it
+runs on the same two CPUs as the server. `make bench` installs it (`apt-get install wrk`)
+when it is missing. bench/wrk-report.lua makes wrk print its figures as JSON, p95 and
+the answers other than 200 included.
+
+The open-loop load, at a fixed rate, is bench/openloop.py.
 """
 
 from __future__ import annotations
 
-import http.client
+import json
 import math
-import threading
-import time
-from collections import Counter
-from dataclasses import dataclass, field
+import resource
+import shutil
+import subprocess
+from pathlib import Path
+
+REPORT_SCRIPT = Path(__file__).resolve().with_name("wrk-report.lua")
 
 #: What a browser sends; the portal then answers with Brotli (Flask-Compress prefers it).
 BROWSER_ENCODINGS = "gzip, deflate, br"
@@ -45,131 +52,64 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
-@dataclass
-class LoadResult:
-    """What one page gave under load during the measured window."""
-
-    path: str
-    clients: int
-    seconds: float
-    latencies: list[float] = field(default_factory=list)
-    statuses: Counter = field(default_factory=Counter)
-    failures: Counter = field(default_factory=Counter)
-    body_bytes: int = 0
-    #: Every request answered, warm-up included (to share out the servers' CPU time).
-    answered: int = 0
-    #: Kept-alive connections the server had closed, so the request was sent again.
-    reconnects: int = 0
-    #: CPU time this process (the load generator) used, warm-up included.
-    client_cpu_seconds: float = 0.0
-
-    @property
-    def ok(self) -> int:
-        return self.statuses.get(200, 0)
-
-    @property
-    def errors(self) -> int:
-        """Answers other than 200, and requests that failed outright."""
-        return sum(self.statuses.values()) - self.ok + sum(self.failures.values())
-
-    def summary(self) -> dict:
-        ms = [latency * 1000 for latency in self.latencies]
-        return {
-            "path": self.path,
-            "clients": self.clients,
-            "seconds": round(self.seconds, 2),
-            "requests": len(self.latencies),
-            "errors": self.errors,
-            "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
-            "failures": dict(self.failures),
-            "rps": round(self.ok / self.seconds, 1) if self.seconds else 0.0,
-            "p50_ms": round(percentile(ms, 50), 2) if ms else None,
-            "p95_ms": round(percentile(ms, 95), 2) if ms else None,
-            "p99_ms": round(percentile(ms, 99), 2) if ms else None,
-            "max_ms": round(max(ms), 2) if ms else None,
-            "mean_body_bytes": round(self.body_bytes / len(ms)) if ms else 0,
-            "answered_with_warmup": self.answered,
-            "resent_after_server_closed_connection": self.reconnects,
-            "client_cpu_ms_per_request": round(self.client_cpu_seconds * 1000 / self.answered,
-                                               3) if self.answered else None,
-        }
+def wrk() -> str:
+    """The wrk executable; `make bench` installs it from Debian when it is missing."""
+    found = shutil.which("wrk")
+    if not found:
+        raise SystemExit("wrk is not installed: apt-get install wrk (make bench does this)")
+    return found
 
 
-class _Client(threading.Thread):
-    def __init__(self, host: str, port: int, path: str, headers: dict, window: list[float],
-                 result: LoadResult, lock: threading.Lock):
-        super().__init__(daemon=True)
-        self.host, self.port, self.path, self.headers = host, port, path, headers
-        self.window, self.result, self.lock = window, result, lock
-        self.latencies: list[float] = []
-        self.statuses: Counter = Counter()
-        self.failures: Counter = Counter()
-        self.body_bytes = 0
-        self.answered = 0
-        self.reconnects = 0
+def children_cpu_seconds() -> float:
+    """User plus system CPU time of this process's ended and waited-for children."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
-    def _get(self, conn: http.client.HTTPConnection) -> tuple[int, bytes]:
-        conn.request("GET", self.path, headers=self.headers)
-        response = conn.getresponse()
-        body = response.read()
-        if response.will_close:
-            conn.close()
-        return response.status, body
 
-    def run(self) -> None:
-        start, end = self.window
-        conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
-        while True:
-            sent = time.perf_counter()
-            if sent >= end:
-                break
-            reused = conn.sock is not None
-            try:
-                try:
-                    status, body = self._get(conn)
-                except (http.client.RemoteDisconnected, ConnectionResetError,
-                        BrokenPipeError):
-                    # The server closed a kept-alive connection (e.g. a worker that was
-                    # replaced); like a browser, send again once on a new connection.
-                    conn.close()
-                    if not reused:
-                        raise
-                    self.reconnects += 1
-                    status, body = self._get(conn)
-                done = time.perf_counter()
-            except (OSError, http.client.HTTPException) as error:
-                conn.close()
-                if sent >= start:
-                    self.failures[type(error).__name__] += 1
-                continue
-            self.answered += 1
-            if sent >= start and done <= end:
-                self.latencies.append(done - sent)
-                self.statuses[status] += 1
-                self.body_bytes += len(body)
-        conn.close()
-        with self.lock:
-            self.result.latencies.extend(self.latencies)
-            self.result.statuses.update(self.statuses)
-            self.result.failures.update(self.failures)
-            self.result.body_bytes += self.body_bytes
-            self.result.answered += self.answered
-            self.result.reconnects += self.reconnects
+def _wrk(url: str, headers: dict, clients: int, seconds: float, threads: int) -> dict:
+    """One run of wrk; its JSON line, with the CPU time wrk used."""
+    command = [wrk(), "--threads", str(max(1, min(threads, clients))), "--connections",
+               str(clients), "--duration", f"{max(1, round(seconds))}s", "--timeout", "30s",
+               "--script", str(REPORT_SCRIPT)]
+    for name, value in headers.items():
+        command += ["--header", f"{name}: {value}"]
+    before = children_cpu_seconds()
+    done = subprocess.run(command + [url], capture_output=True, text=True, timeout=seconds + 60)
+    used = children_cpu_seconds() - before
+    line = next((line for line in done.stdout.splitlines() if line.startswith("WRK-JSON ")),
+                None)
+    if done.returncode != 0 or line is None:
+        raise SystemExit(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    return {**json.loads(line.removeprefix("WRK-JSON ")), "cpu_seconds": used}
 
 
 def run_load(host: str, port: int, path: str, headers: dict | None = None, clients: int = 20,
-             seconds: float = 10.0, warmup: float = 2.0) -> LoadResult:
-    """GET `path` from `clients` threads for `warmup` + `seconds`; count only the last part."""
+             seconds: float = 10.0, threads: int = 2) -> dict:
+    """GET `path` from `clients` connections for `seconds` with wrk: what it measured.
+
+    A warm-up is a run of its own whose result is thrown away (bench/run.py).
+    """
     headers = {"Accept-Encoding": BROWSER_ENCODINGS, **(headers or {})}
-    now = time.perf_counter()
-    window = [now + warmup, now + warmup + seconds]
-    result = LoadResult(path=path, clients=clients, seconds=seconds)
-    lock = threading.Lock()
-    threads = [_Client(host, port, path, headers, window, result, lock) for _ in range(clients)]
-    cpu = time.process_time()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    result.client_cpu_seconds = time.process_time() - cpu
-    return result
+    run = _wrk(f"http://{host}:{port}{path}", headers, clients, seconds, threads)
+    elapsed = run["duration_us"] / 1e6
+    requests = run["requests"]
+    failures = {kind: run[kind] for kind in ("connect", "read", "write", "timeout")
+                if run[kind]}
+    return {
+        "path": path,
+        "clients": clients,
+        "seconds": round(elapsed, 2),
+        "requests": requests,
+        "errors": run["not_200"] + sum(failures.values()),
+        "failures": failures,
+        "rps": round((requests - run["not_200"]) / elapsed, 1) if elapsed else 0.0,
+        "p50_ms": round(run["p50_us"] / 1000, 2) if requests else None,
+        "p95_ms": round(run["p95_us"] / 1000, 2) if requests else None,
+        "p99_ms": round(run["p99_us"] / 1000, 2) if requests else None,
+        "max_ms": round(run["max_us"] / 1000, 2) if requests else None,
+        "mean_response_bytes": round(run["bytes"] / requests) if requests else 0,
+        "generator": "wrk",
+        "client_cpu_seconds": round(run["cpu_seconds"], 3),
+        "client_cpu_ms_per_request": round(run["cpu_seconds"] * 1000 / requests, 3)
+        if requests else None,
+    }

@@ -1,4 +1,4 @@
-"""The targets of issue 9, checked against one run, and the run written out as tables.
+"""The targets of issues 9 and 17, checked against one run, and the run as tables.
 
 KB here is 1024 bytes, as in the quality gates (tests/quality/markup.py).
 """
@@ -16,6 +16,20 @@ FIRST_VISIT_LIMIT = 35 * KB
 REPEAT_VISIT_LIMIT = 10 * KB
 LIGHTHOUSE_TARGET = 100
 TIMED_PAGES = ("sign-in", "dashboard", "results", "thread")
+#: Issue 17: each page's server CPU per request at most this many times the floor's, and
+#: p95 under P95_LIMIT_MS with requests arriving at a fixed rate (the open loop).
+CPU_TIMES_FLOOR = 2.0
+
+
+def cpu_ratio(results: dict, page: str) -> float | None:
+    """The page's server CPU per request over the floor's, in one set of `results`."""
+    floor = (results.get("floor") or {}).get("server_cpu_ms_per_request")
+    mine = (results.get(page) or {}).get("server_cpu_ms_per_request")
+    return mine / floor if floor and mine is not None else None
+
+
+def _times(ratio: float | None) -> str:
+    return "n/a" if ratio is None else f"{ratio:.1f}x"
 
 
 def _verdict(ok: bool | None) -> str:
@@ -47,6 +61,21 @@ def targets(run: dict) -> list[tuple[str, str, str]]:
         rows.append((f"p95 < {P95_LIMIT_MS:.0f} ms at {run['options']['clients']} clients: "
                      f"{page}", "n/a" if p95 is None else f"{p95:.1f} ms",
                      _verdict(p95 is not None and p95 < P95_LIMIT_MS)))
+    floor_cpu = load.get("floor", {}).get("server_cpu_ms_per_request")
+    for page in TIMED_PAGES:
+        ratio = cpu_ratio(load, page)
+        mine = load.get(page, {}).get("server_cpu_ms_per_request")
+        rows.append((f"server CPU per request <= {CPU_TIMES_FLOOR:.0f}x the floor's: {page}",
+                     "n/a" if ratio is None else
+                     f"{mine:.1f} / {floor_cpu:.1f} ms = {_times(ratio)}",
+                     _verdict(None if ratio is None else ratio <= CPU_TIMES_FLOOR)))
+    opened = run.get("open_loop") or {}
+    for page in TIMED_PAGES:
+        p95 = opened.get(page, {}).get("p95_ms")
+        rows.append((f"open loop p95 < {P95_LIMIT_MS:.0f} ms at "
+                     f"{run['options'].get('rate', 0):.0f} req/s: {page}",
+                     "n/a" if p95 is None else f"{p95:.1f} ms",
+                     _verdict(None if p95 is None else p95 < P95_LIMIT_MS)))
     sizes = run["sizes"]
     first = max(sizes, key=lambda s: s["first_visit_gzip_bytes"])
     rows.append((f"first visit <= {_kb(FIRST_VISIT_LIMIT)} gzipped (worst page)",
@@ -98,19 +127,25 @@ def markdown(run: dict) -> str:
              f"{options['clients']} clients, {options['warmup']:.0f} s warm-up + "
              f"{options['seconds']:.0f} s per page, {options.get('rounds', 1)} round(s) over "
              "all pages with each page's median round shown (\"rounds\": every round's "
-             "req/s), load generator on the same machine.", "",
+             "value). The load generators run on the same machine: wrk (closed loop) and "
+             "bench/openloop.py (open loop); their own CPU time is shown.", "",
              "## Targets", "", table(["target", "measured", "result"], targets(run)), "",
-             "## Throughput and latency", "",
+             "## Closed loop: throughput and latency (wrk)", "",
+             f"{options['clients']} connections, each sending its next request as soon as "
+             "the last is answered. \"x floor\": the page's server CPU per request over "
+             "the floor's.", "",
              table(["page", "path", "req/s", "rounds", "p50 ms", "p95 ms", "p99 ms", "errors",
-                    "server CPU ms/req", "client CPU ms/req", "other jobs' CPUs",
+                    "server CPU ms/req", "x floor", "wrk CPU ms/req", "other jobs' CPUs",
                     "of which stolen"],
                    [(name, r["path"], f"{r['rps']:.0f}",
                      ", ".join(f"{v:.0f}" for v in r.get("rounds") or [r["rps"]]),
                      _ms(r["p50_ms"]), _ms(r["p95_ms"]),
                      _ms(r["p99_ms"]), r["errors"], _ms(r.get("server_cpu_ms_per_request")),
-                     _ms(r.get("client_cpu_ms_per_request"), 2),
+                     _times(cpu_ratio(run["load"], name)),
+                     _ms(r.get("client_cpu_ms_per_request"), 3),
                      _ms(r.get("other_jobs_cpus"), 2), _ms(r.get("stolen_cpus"), 2))
                     for name, r in run["load"].items()]), "",
+             *_open_loop(run),
              "## Download sizes (gzipped, as sent)", "",
              table(["page", "HTML", "HTML raw", "first visit", "repeat visit"],
                    [(s["name"], _kb(s["html_gzip_bytes"]), _kb(s["html_bytes"]),
@@ -155,6 +190,28 @@ def markdown(run: dict) -> str:
     else:
         parts.append(f"{light.get('status', 'skipped')}")
     return "\n".join(parts) + "\n"
+
+
+def _open_loop(run: dict) -> list[str]:
+    """The open-loop table, when the run has one."""
+    opened = run.get("open_loop") or {}
+    if not opened:
+        return []
+    rate = run["options"].get("rate", 0)
+    return ["## Open loop: latency at a fixed rate (bench/openloop.py)", "",
+            f"Requests start at {rate:.0f} a second whatever the server does; latency runs "
+            "from each request's planned start to its last byte. Each page's round with the "
+            "median p95 (\"rounds\": every round's p95).", "",
+            table(["page", "path", "answered req/s", "p50 ms", "p95 ms", "rounds", "p99 ms",
+                   "errors", "server CPU ms/req", "x floor", "generator CPU ms/req",
+                   "generator CPUs", "other jobs' CPUs"],
+                  [(name, r["path"], f"{r['rps']:.0f}", _ms(r["p50_ms"]), _ms(r["p95_ms"]),
+                    ", ".join(_ms(v) for v in r.get("rounds") or [r["p95_ms"]]),
+                    _ms(r["p99_ms"]), r["errors"], _ms(r.get("server_cpu_ms_per_request")),
+                    _times(cpu_ratio(opened, name)),
+                    _ms(r.get("client_cpu_ms_per_request"), 3), _ms(r.get("client_cpus"), 3),
+                    _ms(r.get("other_jobs_cpus"), 2))
+                   for name, r in opened.items()]), ""]
 
 
 def write(run: dict, folder: Path) -> tuple[Path, Path]:

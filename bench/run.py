@@ -3,9 +3,10 @@
 Prepares a fresh instance (SQLite, migrations, the demo clinic, the largest Synthea
 bundle), starts the portal, a bare Flask app and the stack's floor (bench/floor.py: a
 signed-in, audited page with the portal's libraries and nothing else) under gunicorn with
-the same settings on loopback, measures, prints the targets of issue 9 with PASS or MISS,
-and writes bench/results/bench-<timestamp>.json and bench/results/latest.md. It never
-fails on a missed target: it is a benchmark, not a test.
+the same settings on loopback, measures (closed loop with wrk, open loop at a fixed rate
+with bench/openloop.py), prints the targets of issues 9 and 17 with PASS or MISS, and
+writes bench/results/bench-<timestamp>.json and bench/results/latest.md. It never fails
+on a missed target: it is a benchmark, not a test.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import lighthouse, load, pages, prepare, report, servers
+from bench import lighthouse, load, openloop, pages, prepare, report, servers
 from bench.memory import WorkerMemory, machine_busy_seconds, workers_cpu_seconds
 from bench.queries import queries_per_page
 
@@ -43,7 +44,10 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=2.0, help="warm-up time per page")
     parser.add_argument("--rounds", type=_at_least_one, default=3,
                         help="times round all the pages; each page's median round is reported")
-    parser.add_argument("--clients", type=int, default=20, help="concurrent clients")
+    parser.add_argument("--clients", type=int, default=20,
+                        help="wrk's connections for the closed loop")
+    parser.add_argument("--rate", type=float, default=100.0,
+                        help="requests a second of the open loop (0: no open loop)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--lighthouse", action="store_true",
                         help="install Lighthouse into bench/.lighthouse with npm when missing")
@@ -93,44 +97,69 @@ def _in_process(env: dict, bundle: Path) -> dict:
 
 
 def _measure(name: str, server, path: str, page_cookie: str | None, args) -> dict:
-    """One page under load for the warm-up and the measured seconds."""
+    """One page under wrk's closed-loop load: a warm-up run, then the measured run."""
     headers = {"Cookie": page_cookie} if page_cookie else {}
     print(f"  {name:10} {path:24}", end="", flush=True)
-    cpu, began = workers_cpu_seconds(server.pid), time.monotonic()
-    busy, stolen = machine_busy_seconds()
-    measured = load.run_load(servers.HOST, server.port, path, headers, args.clients,
-                             args.seconds, args.warmup)
-    used = workers_cpu_seconds(server.pid) - cpu
-    # What other jobs on the machine used meanwhile: all busy CPU time but ours.
-    busy_now, stolen_now = machine_busy_seconds()
-    others = busy_now - busy - used - measured.client_cpu_seconds
-    stolen = stolen_now - stolen
-    outcome = measured.summary()
-    outcome["server_cpu_ms_per_request"] = round(
-        used * 1000 / outcome["answered_with_warmup"], 2) \
-        if outcome["answered_with_warmup"] else None
-    elapsed = time.monotonic() - began
-    outcome["other_jobs_cpus"] = round(max(others, 0.0) / elapsed, 2)
-    outcome["stolen_cpus"] = round(max(stolen, 0.0) / elapsed, 2)
+    if args.warmup > 0:
+        load.run_load(servers.HOST, server.port, path, headers, args.clients, args.warmup)
+    outcome = _with_cpu(server, lambda: load.run_load(servers.HOST, server.port, path, headers,
+                                                      args.clients, args.seconds),
+                        lambda result: result["requests"])
     print(f" {outcome['rps']:8.1f} req/s  p50 {outcome['p50_ms']} ms  "
           f"p95 {outcome['p95_ms']} ms  errors {outcome['errors']}  "
           f"server CPU {outcome['server_cpu_ms_per_request']} ms/req  "
+          f"wrk CPU {outcome['client_cpu_ms_per_request']} ms/req  "
           f"other jobs {outcome['other_jobs_cpus']} CPUs "
           f"(stolen by the hypervisor {outcome['stolen_cpus']})")
     return outcome
 
 
-def median_round(rounds: list[dict]) -> dict:
-    """The round with the median throughput, with every round's req/s under "rounds".
+def _measure_open_loop(name: str, server, path: str, page_cookie: str | None, args) -> dict:
+    """One page at a fixed rate (bench/openloop.py): p50/p95/p99 and CPU per request."""
+    headers = {"Cookie": page_cookie} if page_cookie else {}
+    print(f"  {name:10} {path:24}", end="", flush=True)
+    outcome = _with_cpu(server, lambda: openloop.run_open_loop(
+        servers.HOST, server.port, path, headers, args.rate, args.seconds, args.warmup),
+        lambda result: result["answered_with_warmup"])
+    print(f" {args.rate:.0f} req/s planned  p50 {outcome['p50_ms']} ms  "
+          f"p95 {outcome['p95_ms']} ms  p99 {outcome['p99_ms']} ms  "
+          f"errors {outcome['errors']}  server CPU {outcome['server_cpu_ms_per_request']} "
+          f"ms/req  generator CPU {outcome['client_cpu_ms_per_request']} ms/req  "
+          f"other jobs {outcome['other_jobs_cpus']} CPUs")
+    return outcome
+
+
+def _with_cpu(server, measure, answered) -> dict:
+    """Run `measure()`; add the server's CPU time per answered request and what other jobs
+    on the machine (and the hypervisor) took meanwhile."""
+    cpu, began = workers_cpu_seconds(server.pid), time.monotonic()
+    busy, stolen = machine_busy_seconds()
+    outcome = measure()
+    used = workers_cpu_seconds(server.pid) - cpu
+    busy_now, stolen_now = machine_busy_seconds()
+    elapsed = time.monotonic() - began
+    others = busy_now - busy - used - outcome["client_cpu_seconds"]
+    outcome["server_cpu_ms_per_request"] = round(used * 1000 / answered(outcome), 2) \
+        if answered(outcome) else None
+    outcome["client_cpus"] = round(outcome["client_cpu_seconds"] / elapsed, 3)
+    outcome["other_jobs_cpus"] = round(max(others, 0.0) / elapsed, 2)
+    outcome["stolen_cpus"] = round(max(stolen_now - stolen, 0.0) / elapsed, 2)
+    return outcome
+
+
+def median_round(rounds: list[dict], key: str = "rps") -> dict:
+    """The round with the median `key` (throughput; p95 for the open loop), with every
+    round's value under "rounds".
 
     An even number of rounds takes the lower middle one.
     """
-    return {**load.median_item(rounds, "rps"), "rounds": [r["rps"] for r in rounds]}
+    return {**load.median_item(rounds, key), "rounds": [r[key] for r in rounds]}
 
 
-def _load(portal, bare, floor, cookie: str, paths: dict, args) -> tuple[dict, dict]:
+def _load(portal, bare, floor, cookie: str, paths: dict, args) -> tuple[dict, dict, dict]:
     """Every page under load in turn, `--rounds` times over, with the workers' memory
-    sampled throughout; each page's median round is reported.
+    sampled throughout; each page's median round is reported. Each round measures every
+    page closed-loop (wrk), then every page open-loop at `--rate`.
 
     Going round the pages again, rather than measuring one page longer, spreads a burst of
     other work on the machine (or of CPU the hypervisor takes away) over all the pages
@@ -144,14 +173,24 @@ def _load(portal, bare, floor, cookie: str, paths: dict, args) -> tuple[dict, di
     plan = [("bare", bare, "/", None), ("floor", floor, "/", floor_browser.cookie_header()),
             ("sign-in", portal, "/sign-in", None)]
     plan += [(name, portal, path, cookie) for name, path in paths.items()]
-    rounds: dict[str, list[dict]] = {name: [] for name, *_ in plan}
+    closed: dict[str, list[dict]] = {name: [] for name, *_ in plan}
+    opened: dict[str, list[dict]] = {name: [] for name, *_ in plan}
     for number in range(args.rounds):
-        print(f" round {number + 1} of {args.rounds}", flush=True)
+        print(f" round {number + 1} of {args.rounds}: {args.clients} connections, "
+              "closed loop (wrk)", flush=True)
         for name, server, path, page_cookie in plan:
-            rounds[name].append(_measure(name, server, path, page_cookie, args))
+            closed[name].append(_measure(name, server, path, page_cookie, args))
             time.sleep(1)
-    results = {name: median_round(measured) for name, measured in rounds.items()}
-    return results, {name: sampler.stop() for name, sampler in memory.items()}
+        if args.rate > 0:
+            print(f" round {number + 1} of {args.rounds}: open loop at {args.rate:.0f} "
+                  "requests a second", flush=True)
+            for name, server, path, page_cookie in plan:
+                opened[name].append(_measure_open_loop(name, server, path, page_cookie, args))
+                time.sleep(1)
+    results = {name: median_round(measured) for name, measured in closed.items()}
+    open_results = {name: median_round(measured, "p95_ms")
+                    for name, measured in opened.items() if measured}
+    return results, open_results, {name: sampler.stop() for name, sampler in memory.items()}
 
 
 def _sizes(portal, cookies: dict, paths: dict) -> tuple[list[dict], dict]:
@@ -196,8 +235,9 @@ def main(argv: list[str] | None = None) -> int:
     run: dict = {"started": started,
                  "machine": {**servers.machine(), "cpu_pressure_at_start": servers.cpu_pressure()},
                  "options": {"seconds": args.seconds, "warmup": args.warmup,
-                             "rounds": args.rounds,
+                             "rounds": args.rounds, "rate": args.rate,
                              "clients": args.clients, "workers": args.workers,
+                             "closed_loop_generator": load.wrk(),
                              "accept_encoding": load.BROWSER_ENCODINGS}}
     print(f"Preparing {instance}: migrations, demo clinic, {bundle.name} ...", flush=True)
     run["instance"] = prepare.prepare_instance(
@@ -222,10 +262,10 @@ def main(argv: list[str] | None = None) -> int:
             browser.sign_in(who, prepare.demo_password())
             cookies[who] = browser.cookie_header()
         run["sizes"], run["assets"] = _sizes(portal, cookies, run["paths"])
-        print(f"Load: {args.clients} clients, {args.warmup:.0f} s warm-up + "
-              f"{args.seconds:.0f} s per page", flush=True)
-        run["load"], run["memory"] = _load(portal, bare, floor, cookies[prepare.SMALL_USER],
-                                           run["paths"][prepare.SMALL_USER], args)
+        print(f"Load: {args.warmup:.0f} s warm-up + {args.seconds:.0f} s per page", flush=True)
+        run["load"], run["open_loop"], run["memory"] = _load(
+            portal, bare, floor, cookies[prepare.SMALL_USER], run["paths"][prepare.SMALL_USER],
+            args)
         run["lighthouse"] = _lighthouse(args, portal, cookies[prepare.SMALL_USER],
                                         run["paths"][prepare.SMALL_USER])
         run["machine"]["cpu_pressure_at_end"] = servers.cpu_pressure()
