@@ -52,9 +52,20 @@ def _csv(value: str | None) -> list[str] | None:
               help='With --proxy-age-rules custom: the age from which a parent needs the '
                    'child\'s consent ("-" for never), the age at which parental access ends '
                    'and the age from which the child may have an own account, e.g. "14,18,14".')
+@click.option("--correction-months", type=click.IntRange(1, 3),
+              help="Months within which the clinic answers a patient's request to correct "
+                   "the record (default 1; the law allows up to 3 only when needed).")
+@click.option("--patients-need-second-step/--patients-may-skip-second-step", default=None,
+              help="Whether every patient must sign in with a second step (a code from an "
+                   "app, or by e-mail where allowed). Off by default; when on, a patient "
+                   "without one sets it up at the next sign-in. Staff always need one.")
+@click.option("--email-codes/--no-email-codes", default=None,
+              help="Whether patients may get their second-step codes by e-mail instead of "
+                   "from an app (on by default).")
 def init_clinic(name, phone, email, address, emergency_number, timezone, default_language,
                 reply_days, categories, features, currency, results_need_release,
-                opening_hours, auto_reply, pharmacies, proxy_age_rules, proxy_ages):
+                opening_hours, auto_reply, pharmacies, proxy_age_rules, proxy_ages,
+                correction_months, patients_need_second_step, email_codes):
     """Create the clinic's settings, or change the ones given. Run it again to update."""
     from portal.clinic_setup import parse_opening_hours, save_clinic
 
@@ -76,13 +87,16 @@ def init_clinic(name, phone, email, address, emergency_number, timezone, default
         emergency_number=emergency_number, timezone=timezone, default_locale=default_language,
         reply_days=reply_days, patient_categories=_csv(categories), currency=currency,
         features={f: f in feature_list for f in FEATURES} if feature_list is not None else None,
-        results_need_release=results_need_release,
+        results_need_release=results_need_release, correction_months=correction_months,
+        patient_2fa_required=patients_need_second_step, email_codes_allowed=email_codes,
     )
     if proxy_age_rules or proxy_ages:
         _save_age_rules(proxy_age_rules or "custom", proxy_ages)
     click.echo(f"Clinic settings saved: {clinic.name or '(no name yet: use --name)'}")
     click.echo("New results wait until a clinician releases them." if clinic.results_need_release
                else "New results show to patients as soon as they arrive.")
+    click.echo("Patients must use a second sign-in step." if clinic.patient_2fa_required
+               else "Patients may choose whether to use a second sign-in step.")
 
 
 def _save_age_rules(preset: str, ages: str | None) -> None:

@@ -68,6 +68,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
         # Date and number style for English pages: en_GB (3 March 2026) or en_US.
         "ENGLISH_FORMAT_LOCALE": _env("ENGLISH_FORMAT_LOCALE", "en_GB"),
+        "SESSION_COOKIE_PATH": "/",
         "LANGUAGES": {"en": "English", "nl": "Nederlands", "pl": "Polski"},
         "COMPRESS_MIMETYPES": ["text/html", "text/plain", "application/json", "text/calendar",
                                "application/fhir+json"],
@@ -120,3 +121,9 @@ def load_config(overrides: dict | None = None) -> dict:
                 "the output of: python -c 'import secrets; print(secrets.token_hex(32))'"
             )
     return config
+    if config["SESSION_COOKIE_SECURE"]:
+        # Over HTTPS the browser keeps these names only for Secure, Path=/, host-only
+        # cookies: no other site or subdomain can set or read them (see i18n for `lang`).
+        config.setdefault("SESSION_COOKIE_NAME", "__Host-session")
+        config.setdefault("REMEMBER_COOKIE_NAME", "__Host-remember_token")
+        config.setdefault("REMEMBER_COOKIE_SECURE", True)

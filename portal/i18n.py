@@ -17,6 +17,24 @@ from portal.clinic import current_clinic
 from portal.types import utcnow
 
 LANG_COOKIE = "lang"
+#: Cookie names over HTTPS: the browser keeps a `__Host-` cookie only when it is Secure,
+#: for Path=/ and without a Domain, so no other site or subdomain can set or widen it.
+HOST_PREFIX = "__Host-"
+LANG_COOKIE_SECONDS = 365 * 24 * 3600
+
+
+def lang_cookie_name() -> str:
+    """The language cookie's name: `__Host-lang` when cookies are Secure (production)."""
+    return f"{HOST_PREFIX}{LANG_COOKIE}" if current_app.config["SESSION_COOKIE_SECURE"] \
+        else LANG_COOKIE
+
+
+def set_lang_cookie(response, code: str):
+    """Remember the language `code` in this browser (a year); returns `response`."""
+    response.set_cookie(lang_cookie_name(), code, max_age=LANG_COOKIE_SECONDS, path="/",
+                        samesite="Lax", httponly=True,
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
 
 
 def supported() -> dict[str, str]:
@@ -27,7 +45,7 @@ def select_locale() -> str:
     """The account's choice, else the `lang` cookie, else Accept-Language, else the clinic's."""
     if current_user and current_user.is_authenticated and current_user.locale in supported():
         return current_user.locale
-    cookie = request.cookies.get(LANG_COOKIE)
+    cookie = request.cookies.get(lang_cookie_name())
     if cookie in supported():
         return cookie
     best = request.accept_languages.best_match(list(supported()))

@@ -1,6 +1,6 @@
 """The account pages: the overview, contact details, language and notifications."""
 
-from flask import abort, current_app, flash, request, url_for
+from flask import abort, flash, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from portal.access import Permission, patient_for
 from portal.account import bp, services, services_security
 from portal.account.forms import ContactForm, LanguageForm, NotificationsForm
-from portal.i18n import LANG_COOKIE, locale_str
+from portal.i18n import locale_str, set_lang_cookie
 from portal.rendering import redirect_after_post, render
 
 
@@ -62,10 +62,7 @@ def language():
         services.set_language(current_user, code)
         with force_locale(code):
             flash(_("The portal now uses this language, for pages and for e-mails."), "success")
-        response = redirect_after_post(url_for("account.language"))
-        response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
-                            httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])
-        return response
+        return set_lang_cookie(redirect_after_post(url_for("account.language")), code)
     return render("account/language.html", "content", status=422 if form.errors else 200,
                   form=form)
 

@@ -72,7 +72,6 @@ def reschedule_confirm(appointment_id: int, slot_id: int):
 
 
 def _check_in_page(patient, appointment, form, status: int = 200):
-    # The forms first: making the patient's copies commits, which would expire the rest.
     forms = checkin.forms_to_fill(appointment)
     # Someone acting for the patient without the records permission sees none of it.
     shows_record = may(current_user, Permission.VIEW_RECORD, patient)

@@ -4,7 +4,7 @@ from flask import current_app, redirect, request
 
 from portal.auth.services import safe_next
 from portal.help import bp, services
-from portal.i18n import LANG_COOKIE
+from portal.i18n import set_lang_cookie
 from portal.rendering import render
 
 
@@ -44,7 +44,4 @@ def set_language(code: str):
     if code not in current_app.config["LANGUAGES"]:
         return redirect(safe_next(request.args.get("next")) or "/", 303)
     services.remember_language(code)
-    response = redirect(safe_next(request.args.get("next")) or "/", 303)
-    response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
-                        httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])
-    return response
+    return set_lang_cookie(redirect(safe_next(request.args.get("next")) or "/", 303), code)

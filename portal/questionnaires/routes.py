@@ -50,6 +50,23 @@ def _fill_page(patient, response, form, status: int = 200, message=None):
                   intro=services.in_language(response.questionnaire.intros, lang))
 
 
+@bp.post("/appointments/<int:appointment_id>/forms/<int:questionnaire_id>")
+@patient_required
+@feature_required("appointments")
+def start(appointment_id: int, questionnaire_id: int):
+    """Start a form attached to an appointment: the patient's copy is made now, then filled in."""
+    from portal.appointments.services import find_appointment
+
+    patient = patient_for(Permission.APPOINTMENTS)
+    appointment = find_appointment(patient, appointment_id)
+    if appointment is None:
+        refuse(Permission.APPOINTMENTS, patient, target=f"appointment:{appointment_id}")
+    copy = services.start_form(appointment, questionnaire_id)
+    if copy is None:
+        refuse(Permission.APPOINTMENTS, patient, target=f"questionnaire:{questionnaire_id}")
+    return redirect_after_post(url_for(".fill", response_id=copy.id))
+
+
 @bp.get("/forms/<int:response_id>")
 @patient_required
 @feature_required("appointments")

@@ -7,10 +7,10 @@ the patient read, so later edits of the form never change what they sent.
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+from typing import NamedTuple
 
 from flask import url_for
-from sqlalchemy import case, func, insert, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
 from portal import audit
@@ -108,41 +108,66 @@ def staff_responses(patient: Patient, page: int) -> Page:
     return paginate(statement, page)
 
 
-def forms_for_appointment(appointment) -> list[tuple[str, str, bool]]:
-    """(title in the reader's language, URL to fill it in, whether it is sent) for the forms
-    the clinic attached to the appointment's type.
+class AppointmentForm(NamedTuple):
+    """A form the clinic attached to an appointment's type, as check-in lists it."""
 
-    The patient's copies for this appointment are made when missing, so check-in can link
-    to them. Three queries at most, however many forms are attached.
+    title: str
+    #: Where to fill it in; for a form not started yet, the address to POST to start it.
+    url: str
+    done: bool
+    started: bool
+
+
+def _attached_forms(type_id: int) -> list[Questionnaire]:
+    return list(db.session.scalars(
+        select(Questionnaire).join(questionnaire_appointment_types)
+        .where(questionnaire_appointment_types.c.appointment_type_id == type_id,
+               Questionnaire.status == "active").order_by(Questionnaire.id)))
+
+
+def forms_for_appointment(appointment) -> list[AppointmentForm]:
+    """The forms the clinic attached to the appointment's type, with the patient's copies.
+
+    Only reads: showing the check-in page changes nothing. A copy is made when the
+    patient starts a form (`start_form`, a POST). Two queries, however many forms.
     """
     type_id = getattr(appointment, "type_id", None)
     if type_id is None:
         return []
-    forms = list(db.session.scalars(
-        select(Questionnaire).join(questionnaire_appointment_types)
-        .where(questionnaire_appointment_types.c.appointment_type_id == type_id,
-               Questionnaire.status == "active").order_by(Questionnaire.id)))
+    forms = _attached_forms(type_id)
     if not forms:
         return []
     existing = {r.questionnaire_id: r for r in db.session.scalars(
         select(FormResponse).where(FormResponse.patient_id == appointment.patient_id,
                                    FormResponse.appointment_id == appointment.id))}
-    missing = [{"patient_id": appointment.patient_id, "questionnaire_id": form.id,
-                "appointment_id": appointment.id, "answers": {}, "status": "to_do",
-                "requested_at": utcnow()} for form in forms if form.id not in existing]
-    if missing:
-        # One INSERT for them all, whatever their number.
-        made = db.session.execute(insert(FormResponse).returning(
-            FormResponse.id, FormResponse.questionnaire_id), missing)
-        existing.update({questionnaire_id: SimpleNamespace(id=response_id, status="to_do")
-                         for response_id, questionnaire_id in made})
-    # Read everything before the commit: it expires the rows, and reloading them would
-    # cost a query each.
-    found = [(in_language(form.titles),
-              url_for("questionnaires.fill", response_id=existing[form.id].id),
-              existing[form.id].status == "sent") for form in forms]
-    if missing:
+    found = []
+    for form in forms:
+        copy = existing.get(form.id)
+        url = (url_for("questionnaires.fill", response_id=copy.id) if copy else
+               url_for("questionnaires.start", appointment_id=appointment.id,
+                       questionnaire_id=form.id))
+        found.append(AppointmentForm(in_language(form.titles), url,
+                                     bool(copy and copy.status == "sent"), copy is not None))
+    return found
+
+
+def start_form(appointment, questionnaire_id: int) -> FormResponse | None:
+    """The patient's copy of an attached form for this appointment, made if missing;
+    None when the form is not attached to the appointment's type (or not in use)."""
+    type_id = getattr(appointment, "type_id", None)
+    if type_id is None or questionnaire_id not in {f.id for f in _attached_forms(type_id)}:
+        return None
+    copy = db.session.scalar(select(FormResponse).where(
+        FormResponse.patient_id == appointment.patient_id,
+        FormResponse.appointment_id == appointment.id,
+        FormResponse.questionnaire_id == questionnaire_id))
+    if copy is None:
+        copy = FormResponse(patient_id=appointment.patient_id, questionnaire_id=questionnaire_id,
+                            appointment_id=appointment.id, answers={}, status="to_do",
+                            requested_at=utcnow())
+        db.session.add(copy)
+        db.session.flush()
         audit.record(audit.Action.FORM_REQUESTED, patient=appointment.patient_id,
                      target=f"appointment:{appointment.id}")
         db.session.commit()
-    return found
+    return copy

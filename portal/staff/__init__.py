@@ -10,3 +10,4 @@ from portal.staff import (  # noqa: E402,F401
     routes_documents,
     routes_results,
 )
+    routes_settings,

@@ -95,3 +95,10 @@ class StaffAccountForm(PortalForm):
     def validate_email(self, field):
         if field.data and email_taken(field.data):
             raise ValidationError(_l("Another account already uses this e-mail address."))
+
+
+class SignInSettingsForm(PortalForm):
+    """How patients sign in: whether a second step is required, and e-mailed codes."""
+
+    patient_2fa_required = BooleanField(_l("Patients must use a second sign-in step"))
+    email_codes_allowed = BooleanField(_l("Patients may get their codes by e-mail"))

@@ -11,7 +11,7 @@ from portal.appointments.models import AppointmentType
 from portal.clinic import current_clinic
 from portal.extensions import db
 from portal.questionnaires.models import FormResponse
-from portal.questionnaires.services import forms_for_appointment
+from portal.questionnaires.services import forms_for_appointment, start_form
 from tests.conftest import count_queries, make_patient
 from tests.questionnaires.conftest import make_questionnaire
 
@@ -22,7 +22,7 @@ def _attached(type_, *forms):
     db.session.commit()
 
 
-def test_forms_for_an_appointment_are_made_once_and_listed(app, clinic):
+def test_forms_for_an_appointment_are_listed_and_made_only_when_started(app, clinic):
     kind, other_kind = AppointmentType(names={"en": "First visit"}), AppointmentType(names={})
     db.session.add_all([kind, other_kind])
     db.session.commit()
@@ -38,16 +38,24 @@ def test_forms_for_an_appointment_are_made_once_and_listed(app, clinic):
         with count_queries() as queries:
             found = forms_for_appointment(appointment)
         assert queries() <= 5
-        again = forms_for_appointment(appointment)
-    rows = list(db.session.scalars(select(FormResponse).order_by(FormResponse.id)))
+    # Listing the forms (the check-in page, a GET) makes nothing.
+    assert db.session.scalar(select(func.count(FormResponse.id))) == 0
+    assert found == [("Voor uw bezoek", f"/appointments/41/forms/{first.id}", False, False),
+                     ("Welzijn", f"/appointments/41/forms/{second.id}", False, False)]
+    with app.test_request_context("/"):
+        made = start_form(appointment, first.id)
+        assert start_form(appointment, first.id).id == made.id  # once
+        assert start_form(appointment, elsewhere.id) is None  # not this visit's
+        assert start_form(appointment, retired.id) is None
+    rows = list(db.session.scalars(select(FormResponse)))
     assert [(r.questionnaire_id, r.appointment_id, r.patient_id) for r in rows] == [
-        (first.id, 41, patient.id), (second.id, 41, patient.id)]
-    assert found == again == [("Voor uw bezoek", f"/forms/{rows[0].id}", False),
-                              ("Welzijn", f"/forms/{rows[1].id}", False)]
+        (first.id, 41, patient.id)]
     rows[0].status = "sent"
     db.session.commit()
     with app.test_request_context("/"):
-        assert forms_for_appointment(appointment)[0][2] is True
+        listed = forms_for_appointment(appointment)
+    assert listed[0] == ("Voor uw bezoek", f"/forms/{rows[0].id}", True, True)
+    assert listed[1].started is False
 
 
 def test_the_query_count_does_not_grow_with_the_number_of_forms(app, clinic):
@@ -65,7 +73,7 @@ def test_the_query_count_does_not_grow_with_the_number_of_forms(app, clinic):
                                                       type_id=type_id))
         counts.append(queries())
     assert counts[0] == counts[1]
-    assert db.session.scalar(select(func.count(FormResponse.id))) == 1 + 7
+    assert db.session.scalar(select(func.count(FormResponse.id))) == 0
 
 
 def test_an_appointment_without_a_type_asks_for_nothing(app, clinic):
