@@ -162,15 +162,23 @@ def refuse(permission: Permission, patient: Patient | int | None = None,
     abort(404)
 
 
-def find_or_refuse(what, row_id: int, patient: Patient, permission: Permission, *,
+def find_or_refuse(what, row_id: int, patient: Patient | None, permission: Permission, *,
                    name: str | None = None):
     """The row `row_id` of `patient`, or refuse with 404 and an audit line.
 
     `what` is a model with a `patient_id` column (looked up by id within the patient) or a
     function `(patient, row_id) -> row | None` for rows that need more rules (released
     results, confidential items). A row of someone else looks exactly like a missing one.
+
+    Staff pages that name a row rather than a patient (a payment to refund) pass
+    `patient=None`: the row is found by id, and the user must have `permission` for the
+    row's patient, through the same gate.
     """
-    if callable(what) and not isinstance(what, type):
+    if patient is None:
+        found = db.session.get(what, row_id)
+        if found is not None:
+            patient_for(permission, found.patient_id)
+    elif callable(what) and not isinstance(what, type):
         found = what(patient, row_id)
     else:
         found = db.session.scalar(select(what).where(what.id == row_id,

@@ -145,7 +145,4 @@ def _audit_read(spec: ViewSpec, response, patient: Patient | None, values: dict)
     if session.new or session.deleted or any(session.is_modified(o) for o in session.dirty):
         log.warning("a read left unsaved changes; rolled back: %s", request.path)
         session.rollback()
-    action = g.pop("audit_action", spec.audit)
-    for patient_id in patients:
-        audit.record(action, patient=patient_id, target=target)
-    session.commit()
+    audit.record_reads(g.pop("audit_action", spec.audit), patients, target)

@@ -57,9 +57,11 @@ def save_coverage(patient: Patient, user: User, *, insurer: str, member_number: 
     return coverage
 
 
-def find_coverage(patient_id: int, coverage_id: int) -> Coverage | None:
-    return db.session.scalar(select(Coverage).where(Coverage.patient_id == patient_id,
-                                                    Coverage.id == coverage_id))
+def card_of(patient: Patient, coverage_id: int) -> Coverage | None:
+    """The patient's cover `coverage_id` when it has a card photo, else None."""
+    return db.session.scalar(select(Coverage).where(Coverage.patient_id == patient.id,
+                                                    Coverage.id == coverage_id,
+                                                    Coverage.file_id.is_not(None)))
 
 
 def to_review_page(page: int, per_page: int | None = None) -> Page:

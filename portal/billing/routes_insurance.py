@@ -4,13 +4,13 @@ from flask import flash, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import audit
-from portal.access import Permission, patient_for, patient_required, refuse
+from portal.access import Permission, find_or_refuse
+from portal.audit import Action
 from portal.billing import bp
 from portal.billing import insurance as coverages
 from portal.billing.forms import RELATION_LABELS, CoverageForm
-from portal.billing.routes import viewed
 from portal.files import send_stored_file
+from portal.pipeline import area_view
 from portal.rendering import redirect_after_post, render
 
 
@@ -20,21 +20,19 @@ def _page(patient, form, history, status: int = 200):
 
 
 @bp.get("/billing/insurance")
-@patient_required
-def insurance():
+@area_view(permission=Permission.BILLING, audit=Action.BILLING_VIEWED, target="insurance")
+def insurance(patient):
     """The current cover, earlier versions, and the form to change it."""
-    patient = patient_for(Permission.BILLING)
     history = coverages.coverage_history(patient.id)
     current = history[0] if history else None
     form = CoverageForm(obj=current) if current else CoverageForm()
-    return viewed(_page(patient, form, history), patient, "insurance")
+    return _page(patient, form, history)
 
 
 @bp.post("/billing/insurance")
-@patient_required
-def change_insurance():
+@area_view(permission=Permission.BILLING)
+def change_insurance(patient):
     """Save the cover as the patient gives it now; staff review the change."""
-    patient = patient_for(Permission.BILLING)
     form = CoverageForm()
     if not form.validate_on_submit():
         return _page(patient, form, coverages.coverage_history(patient.id), status=422)
@@ -47,15 +45,10 @@ def change_insurance():
 
 
 @bp.get("/billing/insurance/<int:coverage_id>/card")
-@patient_required
-def insurance_card(coverage_id: int):
+@area_view(permission=Permission.BILLING, audit=Action.COVERAGE_CARD_DOWNLOADED,
+           target="coverage:{coverage_id}")
+def insurance_card(patient, coverage_id: int):
     """The photo of the insurance card, as a download that runs nothing."""
-    patient = patient_for(Permission.BILLING)
-    coverage = coverages.find_coverage(patient.id, coverage_id)
-    if coverage is None or coverage.file is None:
-        refuse(Permission.BILLING, patient, target=f"coverage:{coverage_id}")
-    response = send_stored_file(coverage.file)
-    audit.record(audit.Action.COVERAGE_CARD_DOWNLOADED,
-                 patient=patient, target=f"coverage:{coverage_id}",
-                 commit=True)
-    return response
+    coverage = find_or_refuse(coverages.card_of, coverage_id, patient, Permission.BILLING,
+                              name="coverage")
+    return send_stored_file(coverage.file)

@@ -6,18 +6,13 @@ from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.access import Permission, patient_for
+from portal.access import Permission, find_or_refuse
 from portal.billing import bp, ledger, payments, plans, services
 from portal.billing.forms import PayForm, PlanForm, instalment_choices
 from portal.billing.providers import ProviderError, get_provider
-from portal.billing.routes import (
-    billing_page,
-    own_payment,
-    own_statement,
-    transfer_details,
-    viewed,
-)
+from portal.billing.routes import billing_view, transfer_details
 from portal.i18n import fmt_money
+from portal.pipeline import area_view
 from portal.rendering import redirect_after_post, render
 from portal.security import bounded_int
 
@@ -27,7 +22,8 @@ def _chosen_statement(patient):
     statement_id = request.values.get("statement", type=bounded_int)
     if not statement_id:
         return None
-    return own_statement(patient, statement_id)
+    return find_or_refuse(services.find_statement, statement_id, patient, Permission.BILLING,
+                          name="statement")
 
 
 def _pay_page(patient, form, chosen, balance: Decimal, status: int = 200, message=None):
@@ -37,22 +33,20 @@ def _pay_page(patient, form, chosen, balance: Decimal, status: int = 200, messag
 
 
 @bp.get("/billing/pay")
-@billing_page
-def pay():
+@billing_view("pay")
+def pay(patient):
     """The amount to pay (all that is owed, or part of it) and how."""
-    patient = patient_for(Permission.BILLING)
     chosen = _chosen_statement(patient)
     balance = ledger.balance(patient.id)
     due = chosen.owed if chosen else balance
     form = PayForm(data={"amount": f"{due:.2f}" if due > 0 else ""})
-    return viewed(_pay_page(patient, form, chosen, balance), patient, "pay")
+    return _pay_page(patient, form, chosen, balance)
 
 
 @bp.post("/billing/pay")
-@billing_page
-def start_payment():
+@area_view(feature="billing", permission=Permission.BILLING)
+def start_payment(patient):
     """Start an online payment and send the patient to the provider's checkout page."""
-    patient = patient_for(Permission.BILLING)
     chosen = _chosen_statement(patient)
     balance = ledger.balance(patient.id)
     form = PayForm()
@@ -76,27 +70,26 @@ def start_payment():
 
 
 @bp.get("/billing/payments/<int:payment_id>/return")
-@billing_page
-def payment_return(payment_id: int):
+@billing_view("payment:{payment_id}")
+def payment_return(patient, payment_id: int):
     """Where the provider sends the patient back: the state the provider gives now."""
-    patient = patient_for(Permission.BILLING)
-    payment = own_payment(patient, payment_id)
+    payment = find_or_refuse(services.find_payment, payment_id, patient, Permission.BILLING,
+                             name="payment")
     unreachable = False
     try:
         payments.sync_payment(payment)
     except ProviderError:
         unreachable = True
-    response = render("billing/returned.html", patient=patient, payment=payment,
-                      unreachable=unreachable)
-    return viewed(response, patient, f"payment:{payment_id}")
+    return render("billing/returned.html", patient=patient, payment=payment,
+                  unreachable=unreachable)
 
 
 @bp.post("/billing/statements/<int:statement_id>/plan")
-@billing_page
-def ask_plan(statement_id: int):
+@area_view(feature="billing", permission=Permission.BILLING)
+def ask_plan(patient, statement_id: int):
     """Ask to pay the statement in monthly instalments; staff decide."""
-    patient = patient_for(Permission.BILLING)
-    view = own_statement(patient, statement_id)
+    view = find_or_refuse(services.find_statement, statement_id, patient, Permission.BILLING,
+                          name="statement")
     form = PlanForm()
     form.instalments.choices = instalment_choices()
     if not plans.may_ask(view, services.plan_for(statement_id)):

@@ -7,17 +7,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import audit
-from portal.access import staff_required
 from portal.billing import bp
 from portal.billing.forms import SettingsForm
 from portal.billing.routes_staff import PREFIX
 from portal.clinic import current_clinic
 from portal.extensions import db
+from portal.pipeline import STAFF, area_view
 from portal.rendering import redirect_after_post, render
 
 
 @bp.route(f"{PREFIX}/settings", methods=["GET", "POST"])
-@staff_required("admin")
+@area_view(side=STAFF, roles=("admin",))
 def staff_settings():
     """Show and save the billing settings."""
     clinic = current_clinic()

@@ -5,27 +5,31 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from portal import audit
-from portal.access import Permission, patient_for, staff_required
+from portal.access import Permission
+from portal.audit import Action
 from portal.billing import bp, insurance, ledger, plans, services
 from portal.billing.forms import DESK_METHODS, DeskPaymentForm, StatementForm
 from portal.billing.ledger import LineInput
 from portal.billing.money import parse_amount
 from portal.billing.notify import new_statement
-from portal.billing.routes import viewed
 from portal.i18n import fmt_money
+from portal.paging import page_number
+from portal.pipeline import STAFF, area_view, shown
 from portal.rendering import redirect_after_post, render
 
 ROLES = ("billing", "admin")
 PREFIX = "/staff/billing"
 
 
-def _page() -> int:
-    return request.args.get("page", 1, type=int)
+def staff_billing(audit: Action | None = None, target: str | None = None, patient=True):
+    """A page of the billing console (billing staff and administrators); with `patient`,
+    about the patient in the URL, whom the view gets as `patient`."""
+    return area_view(side=STAFF, roles=ROLES, audit=audit, target=target,
+                     permission=Permission.BILLING if patient else None)
 
 
 @bp.get(PREFIX)
-@staff_required(*ROLES)
+@staff_billing(Action.BILLING_VIEWED, "balances", patient=False)
 def staff_balances():
     """Patients with an account and what each owes, with the work waiting for staff.
 
@@ -35,24 +39,21 @@ def staff_balances():
     found = services.patient_by_number(number) if number else None
     if found is not None:
         return redirect(url_for("billing.staff_account", patient_id=found.id), 303)
-    response = render("billing/staff_balances.html", "list", number=number,
-                      balances=services.balances_page(_page()),
-                      to_review=insurance.to_review_count(), plans=plans.requested_count())
-    audit.record(audit.Action.BILLING_VIEWED, target="balances", commit=True)
-    return response
+    balances = services.balances_page(page_number())
+    shown(row[0] for row in balances.items)
+    return render("billing/staff_balances.html", "list", number=number, balances=balances,
+                  to_review=insurance.to_review_count(), plans=plans.requested_count())
 
 
 @bp.get(f"{PREFIX}/patients/<int:patient_id>")
-@staff_required(*ROLES)
-def staff_account(patient_id: int):
+@staff_billing(Action.BILLING_VIEWED, "ledger")
+def staff_account(patient):
     """One patient's ledger, newest first, with the balance and their insurance."""
-    patient = patient_for(Permission.BILLING, patient_id)
-    response = render("billing/staff_account.html", "ledger", patient=patient,
+    return render("billing/staff_account.html", "ledger", patient=patient,
                       balance=ledger.balance(patient.id),
-                      entries=services.ledger_page(patient.id, _page()),
+                      entries=services.ledger_page(patient.id, page_number()),
                       statements=services.statements_page(patient.id, 1, per_page=5),
                       coverage=insurance.current_coverage(patient.id))
-    return viewed(response, patient, "ledger")
 
 
 def _statement_page(patient, form, status: int = 200):
@@ -60,17 +61,16 @@ def _statement_page(patient, form, status: int = 200):
 
 
 @bp.get(f"{PREFIX}/patients/<int:patient_id>/statements/new")
-@staff_required(*ROLES)
-def staff_new_statement(patient_id: int):
+@staff_billing(Action.BILLING_VIEWED, "new-statement")
+def staff_new_statement(patient):
     """The form for a new statement (up to five lines)."""
-    return _statement_page(patient_for(Permission.BILLING, patient_id), StatementForm())
+    return _statement_page(patient, StatementForm())
 
 
 @bp.post(f"{PREFIX}/patients/<int:patient_id>/statements")
-@staff_required(*ROLES)
-def staff_post_statement(patient_id: int):
+@staff_billing()
+def staff_post_statement(patient):
     """Post the statement to the patient's account and tell them by e-mail."""
-    patient = patient_for(Permission.BILLING, patient_id)
     form = StatementForm()
     if not form.validate_on_submit():
         return _statement_page(patient, form, status=422)
@@ -101,18 +101,16 @@ def _desk_page(patient, form, status: int = 200):
 
 
 @bp.get(f"{PREFIX}/patients/<int:patient_id>/payments/new")
-@staff_required(*ROLES)
-def staff_new_payment(patient_id: int):
+@staff_billing(Action.BILLING_VIEWED, "new-payment")
+def staff_new_payment(patient):
     """The form to record money received at the desk or by transfer."""
-    patient = patient_for(Permission.BILLING, patient_id)
     return _desk_page(patient, _payment_form(patient))
 
 
 @bp.post(f"{PREFIX}/patients/<int:patient_id>/payments")
-@staff_required(*ROLES)
-def staff_record_payment(patient_id: int):
+@staff_billing()
+def staff_record_payment(patient):
     """Book the payment on the account (oldest statement first, or the one chosen)."""
-    patient = patient_for(Permission.BILLING, patient_id)
     form = _payment_form(patient)
     if not form.validate_on_submit():
         return _desk_page(patient, form, status=422)

@@ -1,28 +1,30 @@
 """Staff's billing work lists: refunds, insurance changes to review, payment plans."""
 
-from flask import abort, flash, request, url_for
+from flask import flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import audit
-from portal.access import Permission, patient_for, staff_required
+from portal.access import Permission, find_or_refuse, patient_for, refuse
+from portal.audit import Action
 from portal.billing import bp, insurance, ledger, plans
 from portal.billing.forms import RELATION_LABELS, ActionForm, RefundForm
 from portal.billing.models import Coverage, Payment, PaymentPlan
 from portal.billing.routes_staff import PREFIX, ROLES
-from portal.extensions import db
 from portal.files import send_stored_file
 from portal.i18n import fmt_money
+from portal.paging import page_number
+from portal.pipeline import STAFF, area_view, shown
 from portal.rendering import redirect_after_post, render
 
 
 def _found(model, object_id: int):
     """The row, after checking the user may handle billing for its patient (else 404)."""
-    row = db.session.get(model, object_id)
-    if row is None:
-        abort(404)
-    patient_for(Permission.BILLING, row.patient_id)
-    return row
+    return find_or_refuse(model, object_id, None, Permission.BILLING)
+
+
+def staff_billing(audit: Action | None = None, target: str | None = None):
+    """A page of the billing console, for billing staff and administrators."""
+    return area_view(side=STAFF, roles=ROLES, audit=audit, target=target)
 
 
 def _refund_page(payment, form, status: int = 200):
@@ -35,14 +37,16 @@ def payment_patient(payment):
 
 
 @bp.get(f"{PREFIX}/payments/<int:payment_id>/refund")
-@staff_required(*ROLES)
+@staff_billing(Action.BILLING_VIEWED, "refund:{payment_id}")
 def staff_refund_form(payment_id: int):
     """How much of the payment to give back (at most what is left of it)."""
-    return _refund_page(_found(Payment, payment_id), RefundForm())
+    payment = _found(Payment, payment_id)
+    shown([payment.patient_id])
+    return _refund_page(payment, RefundForm())
 
 
 @bp.post(f"{PREFIX}/payments/<int:payment_id>/refund")
-@staff_required(*ROLES)
+@staff_billing()
 def staff_refund(payment_id: int):
     """Book the refund: the statements the payment paid are owed again."""
     payment = _found(Payment, payment_id)
@@ -60,18 +64,17 @@ def staff_refund(payment_id: int):
 
 
 @bp.get(f"{PREFIX}/insurance")
-@staff_required(*ROLES)
+@staff_billing(Action.BILLING_VIEWED, "insurance-review")
 def staff_coverage_review():
     """Insurance changes patients made that nobody has reviewed yet, oldest first."""
-    response = render("billing/staff_review.html", "list", form=ActionForm(),
-                      changes=insurance.to_review_page(request.args.get("page", 1, type=int)),
-                      relations=RELATION_LABELS)
-    audit.record(audit.Action.BILLING_VIEWED, target="insurance-review", commit=True)
-    return response
+    changes = insurance.to_review_page(page_number())
+    shown(change.patient_id for change in changes.items)
+    return render("billing/staff_review.html", "list", form=ActionForm(), changes=changes,
+                  relations=RELATION_LABELS)
 
 
 @bp.post(f"{PREFIX}/insurance/<int:coverage_id>/reviewed")
-@staff_required(*ROLES)
+@staff_billing()
 def staff_coverage_reviewed(coverage_id: int):
     """Mark the change as checked."""
     coverage = _found(Coverage, coverage_id)
@@ -82,30 +85,27 @@ def staff_coverage_reviewed(coverage_id: int):
 
 
 @bp.get(f"{PREFIX}/insurance/<int:coverage_id>/card")
-@staff_required(*ROLES)
+@staff_billing(Action.COVERAGE_CARD_DOWNLOADED, "coverage:{coverage_id}")
 def staff_insurance_card(coverage_id: int):
     """The photo of the patient's insurance card, as a download that runs nothing."""
     coverage = _found(Coverage, coverage_id)
     if coverage.file is None:
-        abort(404)
-    response = send_stored_file(coverage.file)
-    audit.record(audit.Action.COVERAGE_CARD_DOWNLOADED, patient=coverage.patient_id,
-                 target=f"coverage:{coverage.id}", commit=True)
-    return response
+        refuse(Permission.BILLING, coverage.patient_id, target=f"coverage:{coverage_id}")
+    shown([coverage.patient_id])
+    return send_stored_file(coverage.file)
 
 
 @bp.get(f"{PREFIX}/plans")
-@staff_required(*ROLES)
+@staff_billing(Action.BILLING_VIEWED, "plans")
 def staff_plans():
     """Payment plans patients asked for, waiting for a decision."""
-    response = render("billing/staff_plans.html", "list", form=ActionForm(),
-                      requested=plans.requested_page(request.args.get("page", 1, type=int)))
-    audit.record(audit.Action.BILLING_VIEWED, target="plans", commit=True)
-    return response
+    requested = plans.requested_page(page_number())
+    shown(plan.patient_id for plan in requested.items)
+    return render("billing/staff_plans.html", "list", form=ActionForm(), requested=requested)
 
 
 @bp.post(f"{PREFIX}/plans/<int:plan_id>")
-@staff_required(*ROLES)
+@staff_billing()
 def staff_plan_decide(plan_id: int):
     """Approve or decline a payment plan."""
     plan = _found(PaymentPlan, plan_id)

@@ -56,14 +56,14 @@ def statements_page(patient_id: int, page: int, per_page: int | None = None) -> 
     return result
 
 
-def find_statement(patient_id: int, statement_id: int) -> StatementView | None:
+def find_statement(patient: Patient, statement_id: int) -> StatementView | None:
     """The patient's statement with its lines and sums, or None (another's is None too)."""
     sums = statement_sums()
     row = db.session.execute(
         select(Statement, sums.c.owed, sums.c.paid)
         .outerjoin(sums, sums.c.statement_id == Statement.id)
         .options(selectinload(Statement.lines))
-        .where(Statement.patient_id == patient_id, Statement.id == statement_id)).first()
+        .where(Statement.patient_id == patient.id, Statement.id == statement_id)).first()
     return _view(*row) if row else None
 
 
@@ -94,8 +94,9 @@ def payments_page(patient_id: int, page: int, per_page: int | None = None) -> Pa
         .order_by(Payment.created_at.desc(), Payment.id.desc()), page, per_page)
 
 
-def find_payment(patient_id: int, payment_id: int) -> Payment | None:
-    return db.session.scalar(select(Payment).where(Payment.patient_id == patient_id,
+def find_payment(patient: Patient, payment_id: int) -> Payment | None:
+    """The patient's payment, or None (another's is None too)."""
+    return db.session.scalar(select(Payment).where(Payment.patient_id == patient.id,
                                                    Payment.id == payment_id))
 
 

@@ -83,10 +83,10 @@ def test_payment_pays_the_oldest_statement_first_or_the_one_chosen(patient_user,
     old = statement_for(patient, "30.00", days_ago=40)
     new = statement_for(patient, "50.00")
     record_desk_payment(patient, Decimal("40.00"), "cash", clerk)
-    assert find_statement(patient.id, old.id).owed == Decimal("0.00")
-    assert find_statement(patient.id, new.id).owed == Decimal("40.00")
+    assert find_statement(patient, old.id).owed == Decimal("0.00")
+    assert find_statement(patient, new.id).owed == Decimal("40.00")
     record_desk_payment(patient, Decimal("5.00"), "card", clerk, statement_id=new.id)
-    assert find_statement(patient.id, new.id).owed == Decimal("35.00")
+    assert find_statement(patient, new.id).owed == Decimal("35.00")
     assert balance(patient.id) == Decimal("35.00")
 
 
@@ -104,7 +104,7 @@ def test_refund_reopens_the_statement_and_never_exceeds_the_payment(patient_user
     statement = statement_for(patient, "80.00")
     payment = record_desk_payment(patient, Decimal("80.00"), "cash", clerk)
     refund(payment, Decimal("30.00"), clerk)
-    assert find_statement(patient.id, statement.id).owed == Decimal("30.00")
+    assert find_statement(patient, statement.id).owed == Decimal("30.00")
     with pytest.raises(BillingError):
         refund(payment, Decimal("50.01"), clerk)
     _db.session.rollback()
