@@ -4,9 +4,10 @@ from datetime import date, timedelta
 
 from flask import flash, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from portal import audit
-from portal.access import Permission, refuse, staff_required
+from portal.access import STAFF_PERMISSIONS, Permission, refuse, staff_required
 from portal.appointments import bp, services, setup
 from portal.appointments.forms import BookSettingsForm, TypeForm
 from portal.appointments.models import AppointmentType
@@ -34,7 +35,10 @@ def staff_day():
             raise ValueError(day)
     except ValueError:
         day = services.local_day(utcnow())
-    response = render("appointments/staff_day.html", day=day,
+    # What patients wrote about medicines and allergies is health data: only staff who
+    # may read records see the words; everyone sees the flag.
+    shows_clinical = Permission.VIEW_RECORD in STAFF_PERMISSIONS.get(current_user.role, ())
+    response = render("appointments/staff_day.html", day=day, shows_clinical=shows_clinical,
                       schedule=setup.day_schedule(day), closed=setup.is_closed(day),
                       previous=day - timedelta(days=1), following=day + timedelta(days=1))
     audit.record(audit.Action.APPOINTMENTS_DAY_VIEWED, target=f"day:{day.isoformat()}", commit=True)

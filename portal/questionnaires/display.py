@@ -33,6 +33,14 @@ KIND_NAMES = {
 }
 
 
+@bp.app_template_global()
+def new_forms_of(patient) -> int:
+    """How many forms a patient (or, for None, every patient) sent that no one handled."""
+    from portal.questionnaires.received import new_count
+
+    return new_count(patient)
+
+
 @bp.app_template_filter("form_text")
 def form_text(texts: dict | None) -> str:
     """A form's text in the reader's language."""

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.appointments.models import AppointmentType
 from portal.extensions import db
-from portal.models import Patient
+from portal.models import Patient, User
 from portal.types import UTCDateTime, utcnow
 
 #: What a question asks for, in the order the builder offers them.
@@ -108,6 +108,7 @@ class FormResponse(db.Model):
 
     patient: Mapped[Patient] = relationship()
     questionnaire: Mapped[Questionnaire] = relationship()
+    handled_by: Mapped[User | None] = relationship(foreign_keys=[handled_by_id])
 
     __table_args__ = (Index("ix_form_responses_patient", "patient_id", "status"),
                       Index("ix_form_responses_sent", "status", "handled_at", "submitted_at"),

@@ -12,8 +12,9 @@ from wtforms.fields.choices import SelectChoice
 from portal import audit
 from portal.access import Permission, patient_for, refuse, staff_required
 from portal.clinic import feature_required
+from portal.forms import PortalForm
 from portal.i18n import locale_str
-from portal.questionnaires import bp, notify, services
+from portal.questionnaires import bp, notify, received, services
 from portal.questionnaires.answers import sent_rows
 from portal.questionnaires.forms import SendForm
 from portal.questionnaires.routes_staff import BUILDER_ROLES
@@ -77,3 +78,36 @@ def patient_response(patient_id: int, response_id: int):
     audit.record(audit.Action.FORM_VIEWED, patient=patient, target=f"form-response:{response.id}",
                  commit=True)
     return page
+
+
+@bp.get("/staff/forms/received")
+@staff_required(*BUILDER_ROLES)
+@feature_required("appointments")
+def received_forms():
+    """Forms patients sent: the new ones to deal with, or those already handled."""
+    state = request.args.get("state", "new")
+    state = state if state in received.STATES else "new"
+    forms = received.received_page(state, request.args.get("page", 1, type=int))
+    page = render("questionnaires/staff_received.html", "list", forms=forms, state=state,
+                  new_total=forms.total if state == "new" else received.new_count())
+    audit.record(audit.Action.FORMS_RECEIVED_LISTED, target=f"received:{state}", commit=True)
+    return page
+
+
+@bp.post("/staff/patients/<int:patient_id>/forms/<int:response_id>/handled")
+@staff_required(*BUILDER_ROLES)
+@feature_required("appointments")
+def response_handled(patient_id: int, response_id: int):
+    """Mark a form the patient sent as dealt with; back to the list it was marked from."""
+    patient = patient_for(Permission.VIEW_RECORD, patient_id)
+    response = services.find_response(patient, response_id)
+    if response is None:
+        refuse(Permission.VIEW_RECORD, patient, target=f"form-response:{response_id}")
+    if PortalForm().validate_on_submit() and received.mark_handled(
+            response, current_user._get_current_object()):
+        flash(_("“%(form)s” of %(name)s is marked as handled.", name=patient.full_name,
+                form=services.in_language(response.questionnaire.titles)), "success")
+    if request.form.get("back") == "received":
+        return redirect_after_post(url_for(".received_forms"))
+    return redirect_after_post(url_for(".patient_response", patient_id=patient.id,
+                                       response_id=response.id))
