@@ -93,6 +93,9 @@ def fhir_json(patient: Patient, period: Period, made_at: datetime, *,
     """The record as a FHIR R4 collection Bundle, UTF-8 JSON."""
     items = exported_items(patient, period, exclude_confidential=exclude_confidential)
     bundle = record_bundle(patient, items, made_at)
+    from portal.corrections.services import tag_bundle
+
+    tag_bundle(bundle, items)
     return json.dumps(bundle, ensure_ascii=False, separators=(",", ":")).encode()
 
 

@@ -269,6 +269,25 @@ def _form_item(visit: Visit, kind: str) -> int:
         .limit(1)) or 0
 
 
+def _correction(visit: Visit) -> int:
+    """The visit's patient's first correction request; an open one about their first result
+    is made when there is none, so staff's page shows both decisions."""
+    from portal.corrections.models import CorrectionRequest
+    from portal.corrections.services import ask
+    from portal.family.rules import clinic_today
+
+    found = db.session.scalar(select(CorrectionRequest.id).where(
+        CorrectionRequest.patient_id == visit.patient.id).order_by(CorrectionRequest.id).limit(1))
+    if found:
+        return found
+    from portal.records.models import RecordItem
+
+    item = db.session.get(RecordItem, _record_item(visit, "observation"))
+    asker = visit.patient.account or db.session.scalar(select(User).order_by(User.id).limit(1))
+    return ask(visit.patient, asker, item, "wrong-value", "The value looks wrong.",
+               clinic_today()).id
+
+
 #: URL parameter -> how to fill it from the demo data for a visit. The key is the
 #: parameter's name, or "endpoint:name" when one route needs its own value.
 #: Add one here when a new route takes a parameter; the route gate says when.
@@ -297,6 +316,10 @@ PARAMETER_PROVIDERS: dict[str, Callable[[Visit], object]] = {
     "thread_id": _thread,
     "attachment_id": _attachment,
     "messages.request_repeat:item_id": _current_medicine,
+    # /record/corrections/new/<item_id>: the patient's first result; staff's page of one
+    # request: the patient's first (an open one is made when there is none).
+    "corrections.ask_item:item_id": lambda visit: _record_item(visit, "observation"),
+    "correction_id": _correction,
     "request_id": _repeat_request,
     # /staff/family/patients/<id>: the demo child, who has someone acting for him.
     "family.staff_grants:patient_id": lambda visit: _patient_id(PROXY_VIEW_PATIENT),
