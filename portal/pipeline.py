@@ -31,7 +31,7 @@ from flask import abort, g, request
 from flask_login import current_user
 
 from portal import audit
-from portal.access import Permission, patient_for, refuse
+from portal.access import Permission, may, patient_for, refuse
 from portal.extensions import db, login_manager
 from portal.models import STAFF_ROLES, Patient
 
@@ -53,14 +53,15 @@ class ViewSpec:
 
 
 def area_view(*, side: str = PATIENT, feature: str | None = None,
-              permission: Permission | Callable[[], Permission] | None = None,
+              permission: Permission | tuple | Callable[[], Permission] | None = None,
               audit: audit.Action | None = None, target: str | None = None,
               roles: tuple[str, ...] = ()):
     """Decorate a view of patient data; see the module's docstring for what it does.
 
-    `permission` may be a function returning the permission (the home page's depends on
-    the grant). `target` is the audit line's target, formatted with the view's URL values
-    (`"result:{item_id}"`); the request's path when not given. A view with a permission
+    `permission` may be a tuple of permissions that are all needed, or a function
+    returning the permission (the home page's depends on the grant). `target` is the
+    audit line's target, formatted with the view's URL values (`"result:{item_id}"`);
+    the request's path when not given. A view with a permission
     gets the patient as the keyword argument `patient`; a staff view without one gets
     `patient_id` unchanged, if its URL has one.
     """
@@ -82,8 +83,8 @@ def area_view(*, side: str = PATIENT, feature: str | None = None,
             values = dict(kwargs)
             if spec.permission is not None:
                 patient_id = kwargs.pop("patient_id", None)
-                wanted = spec.permission() if callable(spec.permission) else spec.permission
-                kwargs["patient"] = patient_for(wanted, patient_id if staff_side else None)
+                kwargs["patient"] = _acting_patient(spec.permission,
+                                                    patient_id if staff_side else None)
             response = view(*args, **kwargs)
             if spec.audit is not None and request.method in ("GET", "HEAD"):
                 _audit_read(spec, response, kwargs.get("patient"), values)
@@ -100,17 +101,27 @@ def _check_side(spec: ViewSpec, patient_id) -> bool:
     user = current_user
     staff_side = spec.side == STAFF or (spec.side == BOTH and patient_id is not None)
     if staff_side:
-        if not user.is_staff:
-            if spec.side == BOTH:
-                # A patient at a staff address: refused even for their own record.
-                refuse(Permission.VIEW_RECORD)
-            abort(404)
-        if user.role not in (spec.roles or STAFF_ROLES):
+        if not user.is_staff and spec.side == BOTH:
+            # A patient at a staff address: refused even for their own record.
+            refuse(Permission.VIEW_RECORD)
+        if not user.is_staff or user.role not in (spec.roles or STAFF_ROLES):
             audit.record(audit.Action.DENIED_STAFF, outcome="denied", commit=True)
             abort(404)
     elif user.is_staff:
         abort(404)
     return staff_side
+
+
+def _acting_patient(permission, patient_id: int | None) -> Patient:
+    """The patient through the gate: `permission` is one Permission, a tuple of them (all
+    needed: the first chooses the patient), or a function that returns one."""
+    wanted = permission() if callable(permission) else permission
+    first, *more = wanted if isinstance(wanted, tuple) else (wanted,)
+    patient = patient_for(first, patient_id)
+    for also in more:
+        if not may(current_user, also, patient):
+            refuse(also, patient)
+    return patient
 
 
 def shown(patients: Iterable[Patient | int]) -> None:

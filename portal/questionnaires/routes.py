@@ -9,33 +9,34 @@ from flask import flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import audit
-from portal.access import Permission, patient_for, patient_required, refuse
-from portal.clinic import feature_required
+from portal.access import Permission, find_or_refuse
+from portal.audit import Action
 from portal.i18n import locale_str
+from portal.paging import page_number
+from portal.pipeline import area_view
 from portal.questionnaires import answers as forms_answers
 from portal.questionnaires import bp, services
 from portal.rendering import redirect_after_post, render
 
 
+def forms_view(audit: Action | None = None, target: str | None = None):
+    """A page of the patient's forms (they travel with visits: the appointments permission
+    and area switch)."""
+    return area_view(feature="appointments", permission=Permission.APPOINTMENTS, audit=audit,
+                     target=target)
+
+
 def _own_response(patient, response_id: int):
-    """The patient's form `response_id`; anyone else's is a 404 with an audit line."""
-    response = services.find_response(patient, response_id)
-    if response is None:
-        refuse(Permission.APPOINTMENTS, patient, target=f"form-response:{response_id}")
-    return response
+    return find_or_refuse(services.find_response, response_id, patient,
+                          Permission.APPOINTMENTS, name="form-response")
 
 
 @bp.get("/forms")
-@patient_required
-@feature_required("appointments")
-def forms_list():
+@forms_view(Action.FORMS_LISTED, "forms")
+def forms_list(patient):
     """The patient's forms: to fill in, in progress, and sent."""
-    patient = patient_for(Permission.APPOINTMENTS)
-    page = services.patient_responses(patient, request.args.get("page", 1, type=int))
-    response = render("questionnaires/list.html", "list", patient=patient, responses=page)
-    audit.record(audit.Action.FORMS_LISTED, patient=patient, target="forms", commit=True)
-    return response
+    page = services.patient_responses(patient, page_number())
+    return render("questionnaires/list.html", "list", patient=patient, responses=page)
 
 
 def _fill_page(patient, response, form, status: int = 200, message=None):
@@ -51,43 +52,33 @@ def _fill_page(patient, response, form, status: int = 200, message=None):
 
 
 @bp.post("/appointments/<int:appointment_id>/forms/<int:questionnaire_id>")
-@patient_required
-@feature_required("appointments")
-def start(appointment_id: int, questionnaire_id: int):
+@forms_view()
+def start(patient, appointment_id: int, questionnaire_id: int):
     """Start a form attached to an appointment: the patient's copy is made now, then filled in."""
     from portal.appointments.services import find_appointment
 
-    patient = patient_for(Permission.APPOINTMENTS)
-    appointment = find_appointment(patient, appointment_id)
-    if appointment is None:
-        refuse(Permission.APPOINTMENTS, patient, target=f"appointment:{appointment_id}")
-    copy = services.start_form(appointment, questionnaire_id)
-    if copy is None:
-        refuse(Permission.APPOINTMENTS, patient, target=f"questionnaire:{questionnaire_id}")
+    appointment = find_or_refuse(find_appointment, appointment_id, patient,
+                                 Permission.APPOINTMENTS, name="appointment")
+    copy = find_or_refuse(lambda _patient, row_id: services.start_form(appointment, row_id),
+                          questionnaire_id, patient, Permission.APPOINTMENTS,
+                          name="questionnaire")
     return redirect_after_post(url_for(".fill", response_id=copy.id))
 
 
 @bp.get("/forms/<int:response_id>")
-@patient_required
-@feature_required("appointments")
-def fill(response_id: int):
+@forms_view(Action.FORM_VIEWED, "form-response:{response_id}")
+def fill(patient, response_id: int):
     """A form to fill in, with what was saved so far; once sent, the answers as sent."""
-    patient = patient_for(Permission.APPOINTMENTS)
     response = _own_response(patient, response_id)
     form = None if response.is_sent else forms_answers.answer_form(
         response.questionnaire.questions, locale_str(), response.answers)
-    page = _fill_page(patient, response, form)
-    audit.record(audit.Action.FORM_VIEWED, patient=patient, target=f"form-response:{response.id}",
-                 commit=True)
-    return page
+    return _fill_page(patient, response, form)
 
 
 @bp.post("/forms/<int:response_id>")
-@patient_required
-@feature_required("appointments")
-def save(response_id: int):
+@forms_view()
+def save(patient, response_id: int):
     """Save the answers for later, or send them to the clinic when all are complete."""
-    patient = patient_for(Permission.APPOINTMENTS)
     response = _own_response(patient, response_id)
     if response.is_sent:
         flash(_("This form was already sent. It cannot be changed."), "error")

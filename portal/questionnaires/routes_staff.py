@@ -9,8 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from portal.access import staff_required
-from portal.clinic import feature_required
+from portal.pipeline import STAFF, area_view
 from portal.questionnaires import bp, builder
 from portal.questionnaires.forms import LANGUAGES, AttachForm, DetailsForm
 from portal.questionnaires.services import in_language
@@ -40,8 +39,7 @@ def _question(questionnaire, question_id: int):
 
 
 @bp.get("/staff/forms")
-@staff_required(*BUILDER_ROLES)
-@feature_required("appointments")
+@area_view(side=STAFF, roles=BUILDER_ROLES, feature="appointments")
 def staff_forms():
     """Every form of the clinic, with its status and number of questions."""
     page = builder.questionnaires_page(request.args.get("page", 1, type=int))
@@ -49,8 +47,7 @@ def staff_forms():
 
 
 @bp.route("/staff/forms/new", methods=["GET", "POST"])
-@staff_required(*BUILDER_ROLES)
-@feature_required("appointments")
+@area_view(side=STAFF, roles=BUILDER_ROLES, feature="appointments")
 def new_form():
     """Start a new draft form with its title and introduction."""
     form = DetailsForm()
@@ -83,16 +80,14 @@ def _edit_page(questionnaire, status: int = 200, form=None, attach_form=None):
 
 
 @bp.get("/staff/forms/<int:questionnaire_id>")
-@staff_required(*BUILDER_ROLES)
-@feature_required("appointments")
+@area_view(side=STAFF, roles=BUILDER_ROLES, feature="appointments")
 def edit_form(questionnaire_id: int):
     """A form's details, its questions, its status and the appointments that ask for it."""
     return _edit_page(_questionnaire(questionnaire_id))
 
 
 @bp.post("/staff/forms/<int:questionnaire_id>")
-@staff_required(*BUILDER_ROLES)
-@feature_required("appointments")
+@area_view(side=STAFF, roles=BUILDER_ROLES, feature="appointments")
 def save_form(questionnaire_id: int):
     """Change a form's title and introduction."""
     questionnaire = _questionnaire(questionnaire_id)
@@ -105,8 +100,7 @@ def save_form(questionnaire_id: int):
 
 
 @bp.post("/staff/forms/<int:questionnaire_id>/status")
-@staff_required(*BUILDER_ROLES)
-@feature_required("appointments")
+@area_view(side=STAFF, roles=BUILDER_ROLES, feature="appointments")
 def change_status(questionnaire_id: int):
     """Put a form in use, or stop giving it to patients."""
     questionnaire = _questionnaire(questionnaire_id)
@@ -125,8 +119,7 @@ def change_status(questionnaire_id: int):
 
 
 @bp.post("/staff/forms/<int:questionnaire_id>/copy")
-@staff_required(*BUILDER_ROLES)
-@feature_required("appointments")
+@area_view(side=STAFF, roles=BUILDER_ROLES, feature="appointments")
 def copy_form(questionnaire_id: int):
     """Make a draft copy of a form, to change what a form in use cannot change."""
     copy = builder.copy_questionnaire(_questionnaire(questionnaire_id), current_user)
@@ -135,8 +128,7 @@ def copy_form(questionnaire_id: int):
 
 
 @bp.post("/staff/forms/<int:questionnaire_id>/appointment-types")
-@staff_required(*BUILDER_ROLES)
-@feature_required("appointments")
+@area_view(side=STAFF, roles=BUILDER_ROLES, feature="appointments")
 def attach_types(questionnaire_id: int):
     """Choose the appointment types whose check-in asks for this form."""
     questionnaire = _questionnaire(questionnaire_id)

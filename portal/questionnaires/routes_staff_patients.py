@@ -9,11 +9,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from portal import audit
-from portal.access import Permission, patient_for, refuse, staff_required
-from portal.clinic import feature_required
+from portal.access import Permission, find_or_refuse
+from portal.audit import Action
 from portal.forms import PortalForm
 from portal.i18n import locale_str
+from portal.paging import page_number
+from portal.pipeline import STAFF, area_view, audit_target, shown
 from portal.questionnaires import bp, notify, received, services
 from portal.questionnaires.answers import sent_rows
 from portal.questionnaires.forms import SendForm
@@ -28,29 +29,35 @@ def _send_form(form=None) -> SendForm:
     return form
 
 
+def staff_forms_view(audit: Action | None = None, target: str | None = None, patient=True):
+    """A staff page of patients' forms: answers are health data, for those who may read
+    the record (clinicians and administrators); with `patient`, about the URL's patient."""
+    return area_view(side=STAFF, roles=BUILDER_ROLES, feature="appointments", audit=audit,
+                     target=target, permission=Permission.VIEW_RECORD if patient else None)
+
+
+def _own_response(patient, response_id: int):
+    return find_or_refuse(services.find_response, response_id, patient,
+                          Permission.VIEW_RECORD, name="form-response")
+
+
 def _list_page(patient, form=None, status: int = 200):
-    page = services.staff_responses(patient, request.args.get("page", 1, type=int))
+    page = services.staff_responses(patient, page_number())
     return render("questionnaires/staff_patient_forms.html", "list", status=status,
                   patient=patient, responses=page, form=_send_form(form))
 
 
 @bp.get("/staff/patients/<int:patient_id>/forms")
-@staff_required(*BUILDER_ROLES)
-@feature_required("appointments")
-def patient_forms(patient_id: int):
+@staff_forms_view(Action.FORMS_LISTED, "staff-forms")
+def patient_forms(patient):
     """The forms given to a patient, whether they sent them, and a form to give another."""
-    patient = patient_for(Permission.VIEW_RECORD, patient_id)
-    page = _list_page(patient)
-    audit.record(audit.Action.FORMS_LISTED, patient=patient, target="staff-forms", commit=True)
-    return page
+    return _list_page(patient)
 
 
 @bp.post("/staff/patients/<int:patient_id>/forms")
-@staff_required(*BUILDER_ROLES)
-@feature_required("appointments")
-def send_form(patient_id: int):
+@staff_forms_view()
+def send_form(patient):
     """Give the patient a form to fill in, and tell them by e-mail if they want that."""
-    patient = patient_for(Permission.VIEW_RECORD, patient_id)
     form = _send_form()
     if not form.validate_on_submit():
         return _list_page(patient, form, 422)
@@ -64,45 +71,33 @@ def send_form(patient_id: int):
 
 
 @bp.get("/staff/patients/<int:patient_id>/forms/<int:response_id>")
-@staff_required(*BUILDER_ROLES)
-@feature_required("appointments")
-def patient_response(patient_id: int, response_id: int):
+@staff_forms_view(Action.FORM_VIEWED, "form-response:{response_id}")
+def patient_response(patient, response_id: int):
     """What the patient sent, worded as they read it; nothing before they send it."""
-    patient = patient_for(Permission.VIEW_RECORD, patient_id)
-    response = services.find_response(patient, response_id)
-    if response is None:
-        refuse(Permission.VIEW_RECORD, patient, target=f"form-response:{response_id}")
-    page = render("questionnaires/staff_response.html", patient=patient, response=response,
+    response = _own_response(patient, response_id)
+    return render("questionnaires/staff_response.html", patient=patient, response=response,
                   items=sent_rows(response, locale_str()) if response.is_sent else [],
                   snapshot=response.snapshot or {})
-    audit.record(audit.Action.FORM_VIEWED, patient=patient, target=f"form-response:{response.id}",
-                 commit=True)
-    return page
 
 
 @bp.get("/staff/forms/received")
-@staff_required(*BUILDER_ROLES)
-@feature_required("appointments")
+@staff_forms_view(Action.FORMS_RECEIVED_LISTED, patient=False)
 def received_forms():
     """Forms patients sent: the new ones to deal with, or those already handled."""
     state = request.args.get("state", "new")
     state = state if state in received.STATES else "new"
-    forms = received.received_page(state, request.args.get("page", 1, type=int))
-    page = render("questionnaires/staff_received.html", "list", forms=forms, state=state,
+    forms = received.received_page(state, page_number())
+    shown(form.patient_id for form in forms.items)
+    audit_target(f"received:{state}")
+    return render("questionnaires/staff_received.html", "list", forms=forms, state=state,
                   new_total=forms.total if state == "new" else received.new_count())
-    audit.record(audit.Action.FORMS_RECEIVED_LISTED, target=f"received:{state}", commit=True)
-    return page
 
 
 @bp.post("/staff/patients/<int:patient_id>/forms/<int:response_id>/handled")
-@staff_required(*BUILDER_ROLES)
-@feature_required("appointments")
-def response_handled(patient_id: int, response_id: int):
+@staff_forms_view()
+def response_handled(patient, response_id: int):
     """Mark a form the patient sent as dealt with; back to the list it was marked from."""
-    patient = patient_for(Permission.VIEW_RECORD, patient_id)
-    response = services.find_response(patient, response_id)
-    if response is None:
-        refuse(Permission.VIEW_RECORD, patient, target=f"form-response:{response_id}")
+    response = _own_response(patient, response_id)
     if PortalForm().validate_on_submit() and received.mark_handled(
             response, current_user._get_current_object()):
         flash(_("“%(form)s” of %(name)s is marked as handled.", name=patient.full_name,

@@ -4,8 +4,7 @@ from flask import flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.access import staff_required
-from portal.clinic import feature_required
+from portal.pipeline import STAFF, area_view
 from portal.questionnaires import bp, builder
 from portal.questionnaires.forms import LANGUAGES, QuestionForm
 from portal.questionnaires.routes_staff import BUILDER_ROLES, _question, _questionnaire
@@ -45,8 +44,7 @@ def _save(questionnaire, question, form: QuestionForm):
 
 
 @bp.route("/staff/forms/<int:questionnaire_id>/questions/new", methods=["GET", "POST"])
-@staff_required(*BUILDER_ROLES)
-@feature_required("appointments")
+@area_view(side=STAFF, roles=BUILDER_ROLES, feature="appointments")
 def new_question(questionnaire_id: int):
     """Add a question to a draft form."""
     questionnaire = _questionnaire(questionnaire_id)
@@ -62,8 +60,7 @@ def new_question(questionnaire_id: int):
 
 @bp.route("/staff/forms/<int:questionnaire_id>/questions/<int:question_id>",
           methods=["GET", "POST"])
-@staff_required(*BUILDER_ROLES)
-@feature_required("appointments")
+@area_view(side=STAFF, roles=BUILDER_ROLES, feature="appointments")
 def edit_question(questionnaire_id: int, question_id: int):
     """Change a question; once the form is in use, only its wording, hint and option texts."""
     questionnaire = _questionnaire(questionnaire_id)
@@ -76,8 +73,7 @@ def edit_question(questionnaire_id: int, question_id: int):
 
 
 @bp.post("/staff/forms/<int:questionnaire_id>/questions/<int:question_id>/remove")
-@staff_required(*BUILDER_ROLES)
-@feature_required("appointments")
+@area_view(side=STAFF, roles=BUILDER_ROLES, feature="appointments")
 def remove_question(questionnaire_id: int, question_id: int):
     """Take a question out of a draft form."""
     questionnaire = _questionnaire(questionnaire_id)

@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
+from portal.models import WithStoredFile
 from portal.types import UTCDateTime, utcnow
 
 #: kind -> the FHIR resource type it comes from
@@ -93,26 +94,15 @@ class RecordItem(db.Model):
     )
 
 
-class StoredFileColumns:
-    """The columns of every uploaded file the portal keeps (see records/documents.py)."""
-
-    #: The name offered on download: cleaned, with the extension the content showed.
-    filename: Mapped[str] = mapped_column(String(200))
-    content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int] = mapped_column()
-    #: Name of the file inside the uploads folder (random, never the uploaded name).
-    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
-    sha256: Mapped[str] = mapped_column(String(64))
-
-
-class Document(StoredFileColumns, db.Model):
-    """A file staff uploaded to a patient's record (a letter, a scan); stored outside static/."""
+class Document(WithStoredFile, db.Model):
+    """A file staff uploaded to a patient's record (a letter, a scan), saved in the database."""
 
     __tablename__ = "documents"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"), index=True)
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     confidential: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -26,6 +26,7 @@ from portal.pipeline import BOTH, area_view
 from portal.records import bp, services, services_results
 from portal.records.charts import history_chart
 from portal.rendering import render, wants_fragment
+from portal.terminology.services import friendly_name
 
 STAFF_PREFIX = "/staff/patients/<int:patient_id>"
 
@@ -112,7 +113,7 @@ def _dashboard(patient):
                   panels=[] if wants_fragment() else _panels(patient))
 
 
-def record_page(target: str):
+def record_view(target: str):
     """A record page at both addresses (patient's and staff's), audited as `target`."""
     return area_view(side=BOTH, feature="records", permission=Permission.VIEW_RECORD,
                      audit=Action.RECORD_VIEWED, target=target)
@@ -120,7 +121,7 @@ def record_page(target: str):
 
 @bp.get("/record")
 @bp.get(f"{STAFF_PREFIX}/record")
-@record_page("overview")
+@record_view("overview")
 def overview(patient):
     """The record's contents: each part with how many items it holds."""
     return render("records/overview.html", patient=patient, summary=services.overview(patient))
@@ -128,7 +129,7 @@ def overview(patient):
 
 @bp.get("/record/results")
 @bp.get(f"{STAFF_PREFIX}/record/results")
-@record_page("results")
+@record_view("results")
 def results(patient):
     """Released results, newest first, grouped by day and by report."""
     days = services_results.results_page(patient, page_number())
@@ -137,7 +138,7 @@ def results(patient):
 
 @bp.get("/record/results/<int:item_id>")
 @bp.get(f"{STAFF_PREFIX}/record/results/<int:item_id>")
-@record_page("result:{item_id}")
+@record_view("result:{item_id}")
 def result(patient, item_id: int):
     """One result with its note and the history of the same test; the patient has now seen it."""
     item = find_or_refuse(_finder("observation"), item_id, patient, Permission.VIEW_RECORD,
@@ -147,12 +148,12 @@ def result(patient, item_id: int):
     past = services_results.history(patient, item)
     return render("records/result.html", patient=patient, item=item, history=past,
                   report=services_results.report_of(patient, item),
-                  chart=history_chart(past.values, "history-chart", item.title))
+                  chart=history_chart(past.values, "history-chart", friendly_name(item)))
 
 
 @bp.get("/record/visits")
 @bp.get(f"{STAFF_PREFIX}/record/visits")
-@record_page("visits")
+@record_view("visits")
 def visits(patient):
     """Visits to the clinic and elsewhere, newest first."""
     visits = services.list_page(patient, "encounter", page_number())
@@ -161,7 +162,7 @@ def visits(patient):
 
 @bp.get("/record/visits/<int:item_id>")
 @bp.get(f"{STAFF_PREFIX}/record/visits/<int:item_id>")
-@record_page("visit:{item_id}")
+@record_view("visit:{item_id}")
 def visit(patient, item_id: int):
     """One visit: when, where, with whom, and the diagnoses, treatment and results it brought."""
     item = find_or_refuse(_finder("encounter"), item_id, patient, Permission.VIEW_RECORD,
@@ -187,7 +188,7 @@ def _list(patient, kind: str, template: str, current: tuple[str, ...] | None = N
 
 @bp.get("/record/medications")
 @bp.get(f"{STAFF_PREFIX}/record/medications")
-@record_page("medications")
+@record_view("medications")
 def medications(patient):
     """Medicines: the current ones, then those stopped or finished."""
     return _list(patient, "medication", "medications", services.CURRENT_MEDICATION)
@@ -195,7 +196,7 @@ def medications(patient):
 
 @bp.get("/record/conditions")
 @bp.get(f"{STAFF_PREFIX}/record/conditions")
-@record_page("conditions")
+@record_view("conditions")
 def conditions(patient):
     """Health problems and diagnoses: the active ones, then those resolved."""
     return _list(patient, "condition", "conditions", services.CURRENT_CONDITION)
@@ -203,7 +204,7 @@ def conditions(patient):
 
 @bp.get("/record/allergies")
 @bp.get(f"{STAFF_PREFIX}/record/allergies")
-@record_page("allergies")
+@record_view("allergies")
 def allergies(patient):
     """Allergies and intolerances, with reactions and how serious they are."""
     return _list(patient, "allergy", "allergies")
@@ -211,7 +212,7 @@ def allergies(patient):
 
 @bp.get("/record/immunizations")
 @bp.get(f"{STAFF_PREFIX}/record/immunizations")
-@record_page("immunizations")
+@record_view("immunizations")
 def immunizations(patient):
     """Vaccinations given, newest first."""
     return _list(patient, "immunization", "immunizations")
@@ -219,7 +220,7 @@ def immunizations(patient):
 
 @bp.get("/record/procedures")
 @bp.get(f"{STAFF_PREFIX}/record/procedures")
-@record_page("procedures")
+@record_view("procedures")
 def procedures(patient):
     """Procedures and operations, newest first."""
     return _list(patient, "procedure", "procedures")

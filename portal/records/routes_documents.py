@@ -13,13 +13,13 @@ from portal.paging import page_number
 from portal.pipeline import BOTH, area_view
 from portal.records import bp
 from portal.records import documents as files
-from portal.records.routes import STAFF_PREFIX, record_page
+from portal.records.routes import STAFF_PREFIX, record_view
 from portal.rendering import render
 
 
 @bp.get("/record/documents")
 @bp.get(f"{STAFF_PREFIX}/record/documents")
-@record_page("documents")
+@record_view("documents")
 def documents(patient):
     """Letters and scans the clinic added to the record, newest first."""
     page = files.documents_page(patient, page_number())

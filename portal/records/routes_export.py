@@ -10,7 +10,7 @@ from portal.audit import Action
 from portal.pipeline import audit_target
 from portal.records import bp, export
 from portal.records.forms import DownloadForm
-from portal.records.routes import STAFF_PREFIX, record_page
+from portal.records.routes import STAFF_PREFIX, record_view
 from portal.rendering import render
 from portal.types import utcnow
 
@@ -20,7 +20,7 @@ bp.add_app_template_filter(export.condition_status, "condition_status")
 
 @bp.get("/record/download")
 @bp.get(f"{STAFF_PREFIX}/record/download")
-@record_page("download")
+@record_view("download")
 def download(patient):
     """The choice of period and format; once chosen, the record in that format (audited)."""
     form = DownloadForm(request.args)
