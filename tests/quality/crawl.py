@@ -21,7 +21,7 @@ from portal.family import demo as family_demo
 from portal.models import Patient, User
 from portal.types import utcnow
 from tests.conftest import count_queries, post_form, totp_now
-from tests.quality.markup import gzipped_size, page_problems
+from tests.quality.markup import boosted_links, gzipped_size, page_problems
 
 LANGUAGES = ("en", "nl", "pl")
 
@@ -439,6 +439,9 @@ class PageResult:
     final_status: int = 0
     gzip_bytes: int = 0
     problems: list[str] = field(default_factory=list)
+    #: What the final answer was (text/html for a page), and the page's boosted links.
+    mimetype: str = ""
+    links: list[str] = field(default_factory=list)
 
 
 def fetch(client, rule: Rule, url: str, lang: str, max_hops: int = 5) -> PageResult:
@@ -455,6 +458,7 @@ def fetch(client, rule: Rule, url: str, lang: str, max_hops: int = 5) -> PageRes
         if hop == 0:
             result.status, result.queries = response.status_code, queries()
         result.final_url, result.final_status = target, response.status_code
+        result.mimetype = response.mimetype
         if response.status_code >= 500 or response.status_code < 200:
             result.problems.append(f"{target}: {response.status}")
         redirect = response.status_code in (301, 302, 303, 307, 308)
@@ -462,6 +466,7 @@ def fetch(client, rule: Rule, url: str, lang: str, max_hops: int = 5) -> PageRes
             body = response.get_data()
             result.gzip_bytes = gzipped_size(body)
             result.problems += [f"{target}: {p}" for p in page_problems(body, lang)]
+            result.links = boosted_links(body)
         if not redirect:
             return result
         location = response.headers.get("Location", "")
@@ -472,6 +477,44 @@ def fetch(client, rule: Rule, url: str, lang: str, max_hops: int = 5) -> PageRes
     return result
 
 
-def crawl(app: Flask, client, visit: Visit) -> list[PageResult]:
-    """GET every crawlable route for `visit` with an already signed-in `client`."""
-    return [fetch(client, rule, url_for_rule(rule, visit), visit.lang) for rule in crawlable(app)]
+def crawl(app: Flask, client, visit: Visit, check_links: bool = False) -> list[PageResult]:
+    """GET every crawlable route for `visit` with an already signed-in `client`; with
+    `check_links`, also check that every boosted link on those pages answers with a page
+    (what a link answers does not depend on the language: one language is enough)."""
+    results = [fetch(client, rule, url_for_rule(rule, visit), visit.lang)
+               for rule in crawlable(app)]
+    if check_links:
+        check_boosted_links(client, results)
+    return results
+
+
+def _answer_type(client, url: str, max_hops: int = 5) -> str | None:
+    """The type of what `url` finally answers with (after local redirects), None when it
+    answers with no content to swap (an error, or a redirect off the site)."""
+    for _hop in range(max_hops):
+        response = client.get(url)
+        if response.status_code in (301, 302, 303, 307, 308):
+            url = response.headers.get("Location", "")
+            if not url.startswith("/") or url.startswith("//"):
+                return None
+            continue
+        return response.mimetype if response.status_code == 200 else None
+    return None
+
+
+def check_boosted_links(client, results: list[PageResult]) -> None:
+    """A boosted link that answers with a file fails its page: htmx would swap the bytes
+    into the page instead of downloading (the link needs `hx-boost="false"`).
+
+    Each link target is fetched once; the routes the crawl already fetched are not
+    fetched again."""
+    answers: dict[str, str | None] = {r.url: r.mimetype if r.final_status == 200 else None
+                                      for r in results}
+    for result in results:
+        for link in result.links:
+            if link not in answers:
+                answers[link] = _answer_type(client, link)
+            if answers[link] not in (None, "text/html"):
+                result.problems.append(
+                    f"{result.final_url}: boosted link {link} answers {answers[link]}, not a "
+                    'page: give it hx-boost="false"')

@@ -74,3 +74,59 @@ def page_problems(body: bytes | str, lang: str) -> list[str]:
     if size > PAGE_GZIP_BUDGET:
         problems.append(f"{size} bytes gzipped, budget {PAGE_GZIP_BUDGET}")
     return problems
+
+
+#: Elements that never have an end tag (they would otherwise stay on the stack).
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+                   "source", "track", "wbr"})
+
+
+class _BoostedLinks(HTMLParser):
+    """Collects the links htmx boosts: each `<a href>` whose nearest `hx-boost` (its own or
+    an ancestor's) is "true", that stays on this site and opens in the same window."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[str] = []
+        self._stack: list[tuple[str, str | None]] = []
+
+    def _boosted(self, own: str | None) -> bool:
+        if own is not None:
+            return own == "true"
+        return next((boost for _, boost in reversed(self._stack) if boost is not None),
+                    None) == "true"
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        own = attributes.get("hx-boost")
+        if tag == "a" and self._boosted(own):
+            href = (attributes.get("href") or "").strip()
+            if href.startswith("/") and not href.startswith("//") and \
+                    attributes.get("target") in (None, "", "_self"):
+                self.links.append(href.split("#")[0])
+        if tag not in _VOID:
+            self._stack.append((tag, own))
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag not in _VOID:
+            self._stack.pop()
+
+    def handle_endtag(self, tag):
+        for i in range(len(self._stack) - 1, -1, -1):
+            if self._stack[i][0] == tag:
+                del self._stack[i:]
+                return
+
+
+def boosted_links(body: bytes | str) -> list[str]:
+    """The site's own links on a page that htmx follows itself and swaps into the page.
+
+    Whatever such a link answers replaces the page's body: a file (a calendar, a PDF, a
+    photo) would show as raw bytes instead of downloading. Links to files carry
+    `hx-boost="false"`.
+    """
+    parser = _BoostedLinks()
+    parser.feed(body.decode("utf-8") if isinstance(body, bytes) else body)
+    parser.close()
+    return list(dict.fromkeys(parser.links))
