@@ -346,5 +346,31 @@ def review_proxies(dry_run):
         raise SystemExit(1)
 
 
+@portal_cli.command("send-mail")
+@click.option("--once", is_flag=True,
+              help="Send what is due now and stop (for cron and tests); without it, keep "
+                   "running and look again every PORTAL_MAIL_POLL_SECONDS (for systemd).")
+def send_mail_command(once):
+    """Send the e-mails waiting in the outbox to the mail server (PORTAL_SMTP_HOST).
+
+    Pages only store their e-mails; this sends them, so a slow or absent mail server
+    never slows a page. A failed e-mail is tried again later, waiting twice as long each
+    time (PORTAL_MAIL_RETRY_SECONDS), and after PORTAL_MAIL_MAX_ATTEMPTS attempts, or at
+    once when the server refuses it for good, it is given up on and listed for
+    administrators under Staff, Outgoing mail. Several senders may run at once: each
+    e-mail is sent by one of them. SIGTERM finishes the e-mail in hand, then stops.
+    """
+    from flask import current_app
+
+    from portal.mail.delivery import deliver_due, run_forever
+
+    if not once:
+        run_forever(current_app.config["MAIL_POLL_SECONDS"])
+        return
+    counts = deliver_due()
+    click.echo(f"sent: {counts['sent']}, to try again: {counts['pending']}, "
+               f"given up: {counts['dead']}")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(portal_cli)

@@ -55,6 +55,14 @@ def load_config(overrides: dict | None = None) -> dict:
         "SMTP_HOST": _env("SMTP_HOST"),
         "SMTP_PORT": _env_int("SMTP_PORT", 25),
         "MAIL_FROM": _env("MAIL_FROM", "portal@localhost"),
+        "SMTP_TIMEOUT": _env_int("SMTP_TIMEOUT", 10),
+        # The outbox sender (flask portal send-mail): attempts before a mail is given up
+        # on, the wait after the first failure (doubling after each next one), how long a
+        # claimed mail stays claimed by a sender that may have died, how often to look.
+        "MAIL_MAX_ATTEMPTS": _env_int("MAIL_MAX_ATTEMPTS", 8),
+        "MAIL_RETRY_SECONDS": _env_int("MAIL_RETRY_SECONDS", 60),
+        "MAIL_CLAIM_MINUTES": _env_int("MAIL_CLAIM_MINUTES", 5),
+        "MAIL_POLL_SECONDS": _env_int("MAIL_POLL_SECONDS", 5),
         "BASE_URL": _env("BASE_URL", "http://127.0.0.1:8000"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

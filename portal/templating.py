@@ -39,6 +39,7 @@ STAFF_MENU = (
     ("billing.staff_balances", _l("Billing"), "billing", ("billing", "admin")),
     ("family.staff_requests", _l("Proxy access"), "family", ("front_desk", "admin")),
     ("staff.accounts", _l("Staff accounts"), None, ("admin",)),
+    ("staff.outgoing_mail", _l("Outgoing mail"), None, ("admin",)),
     ("account.profile", _l("My details"), None),
 )
 PUBLIC_MENU = (

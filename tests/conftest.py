@@ -217,13 +217,27 @@ def factories():
     return {"patient": make_patient, "user": make_user, "login": login_as}
 
 
+def send_outbox() -> dict:
+    """Run the mail sender once, as `flask portal send-mail --once` does.
+
+    Pages only store their mails in the outbox table; this sends what is due to the SMTP
+    server (PORTAL_SMTP_HOST) or, without one, writes it to the outbox folder. Returns
+    the sender's counts (sent, to try again, given up).
+    """
+    from portal.mail.delivery import deliver_due
+
+    _db.session.commit()
+    return deliver_due()
+
+
 class Outbox:
-    """The mails the portal wrote to its outbox folder during a test."""
+    """The mails the portal sent during a test: the sender is run once, then the folder read."""
 
     def __init__(self, folder: Path):
         self.folder = folder
 
     def messages(self):
+        send_outbox()
         if not self.folder.exists():
             return []
         paths = sorted(self.folder.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
@@ -238,6 +252,8 @@ class Outbox:
         return found[-1].get_content()
 
     def clear(self):
+        """Forget every mail so far, those still waiting in the outbox table too."""
+        send_outbox()
         for path in self.folder.glob("*.eml"):
             path.unlink()
 

@@ -1,15 +1,12 @@
 """E-mails that tell the patient's side to look in the portal, with no health content.
 
 They say only that there is something new; what it is stays behind the sign-in. Each
-account chooses in its notification settings whether it wants them. A mail server that
-is down is logged and never undoes what was saved.
+account chooses in its notification settings whether it wants them. They go to the
+outbox in the caller's transaction, so a mail server that is down never undoes (or
+slows) what was saved.
 """
 
 from __future__ import annotations
-
-import smtplib
-
-from flask import current_app
 
 from portal.family.services import mail_recipients
 from portal.mail import portal_url, send_mail
@@ -20,13 +17,10 @@ def _send(patient: Patient, preference: str, template: str, endpoint: str) -> in
     """Mail the patient's account and those acting for them with the messages permission."""
     sent = 0
     for user, relationship in mail_recipients(patient, "messages", preference):
-        try:
-            send_mail(user.email, template, user.locale or patient.preferred_locale,
-                      user=user, link=portal_url(endpoint),
-                      acting_for=patient.given_name if relationship else None)
-            sent += 1
-        except (OSError, smtplib.SMTPException):
-            current_app.logger.exception("could not send %s to user %s", template, user.id)
+        send_mail(user.email, template, user.locale or patient.preferred_locale,
+                  user=user, link=portal_url(endpoint),
+                  acting_for=patient.given_name if relationship else None)
+        sent += 1
     return sent
 
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import smtplib
-
-from flask import current_app
-
+from portal.extensions import db
 from portal.family.services import mail_recipients
 from portal.mail import portal_url, send_mail
 from portal.models import Patient
@@ -16,15 +13,13 @@ def form_requested(patient: Patient) -> int:
     permission (forms belong to appointments), each if they want appointment e-mails,
     that a form waits.
 
-    A mail server that is down is logged; the form stays given.
+    The mails go to the outbox and are committed here, right after the form was given.
     """
     sent = 0
     for user, relationship in mail_recipients(patient, "appointments", "appointments"):
-        try:
-            send_mail(user.email, "form_request", user.locale or patient.preferred_locale,
-                      user=user, link=portal_url("questionnaires.forms_list"),
-                      acting_for=patient.given_name if relationship else None)
-            sent += 1
-        except (OSError, smtplib.SMTPException):
-            current_app.logger.exception("could not send form_request to user %s", user.id)
+        send_mail(user.email, "form_request", user.locale or patient.preferred_locale,
+                  user=user, link=portal_url("questionnaires.forms_list"),
+                  acting_for=patient.given_name if relationship else None)
+        sent += 1
+    db.session.commit()
     return sent

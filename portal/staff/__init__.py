@@ -8,6 +8,7 @@ from portal.staff import (  # noqa: E402,F401
     routes,
     routes_accounts,
     routes_documents,
+    routes_mail,
     routes_results,
 )
     routes_settings,

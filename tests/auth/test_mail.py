@@ -14,9 +14,10 @@ from aiosmtpd.controller import Controller
 from babel.dates import format_date, format_datetime
 from babel.support import Translations
 
+from portal.extensions import db
 from portal.mail import render_mail, send_mail
 from portal.types import utcnow
-from tests.conftest import make_patient, make_user, post_form
+from tests.conftest import make_patient, make_user, post_form, send_outbox
 
 ROOT = Path(__file__).resolve().parents[2]
 MAIL_TEMPLATES = sorted(p.stem for p in (ROOT / "templates" / "mail").glob("*.txt"))
@@ -67,6 +68,8 @@ def test_a_reset_mail_goes_out_over_smtp(client, clinic, smtp_server, outbox):
     user = make_user()
     response = post_form(client, "/forgot-password", {"identifier": user.username})
     assert response.status_code == 303
+    assert smtp_server.envelopes == []  # the page only stored it
+    assert send_outbox()["sent"] == 1
     [envelope] = smtp_server.envelopes
     assert envelope.rcpt_tos == [user.email]
     [message] = smtp_server.messages()
@@ -81,6 +84,8 @@ def test_mail_is_in_the_recipients_language(app, clinic, smtp_server, lang, form
     user = make_user(locale=lang)
     until = utcnow() + timedelta(minutes=15)
     send_mail(user.email, "account_locked", user.locale, user=user, until=until)
+    db.session.commit()
+    send_outbox()
     [message] = smtp_server.messages()
     assert message["To"] == user.email
     assert message["Subject"] == _translated(lang, LOCKED_SUBJECT)
