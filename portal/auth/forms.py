@@ -43,15 +43,28 @@ class RecoveryCodeForm(PortalForm):
     )
 
 
+#: Words of this service a password should not be built from (with the clinic's name).
+SERVICE_WORDS = ("portal", "patient", "patientportal", "clinic", "doctor", "huisarts",
+                 "przychodnia", "password", "wachtwoord", "haslo")
+
+
 def _personal_words(form) -> list[str]:
-    """Words a person's password should not be built from."""
+    """Words a person's password should not be built from: theirs and the clinic's.
+
+    The list is documented in docs/security.md (ASVS 6.1.2); zxcvbn treats each as a
+    word an attacker would try first.
+    """
     from flask_login import current_user
+
+    from portal.clinic import current_clinic
+
+    context = [*SERVICE_WORDS, *current_clinic().name.split()]
 
     user = getattr(form, "user", None) or (current_user if current_user.is_authenticated
                                            else None)
     if user is None:
-        return []
-    words = [user.username, user.email or "", user.display_name]
+        return context
+    words = [*context, user.username, user.email or "", user.display_name]
     if user.patient is not None:
         words += [user.patient.given_name, user.patient.family_name,
                   user.patient.birth_date.isoformat(), user.patient.patient_number]

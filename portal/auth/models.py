@@ -76,7 +76,8 @@ class UserSession(db.Model):
     remote_addr: Mapped[str | None] = mapped_column(String(45))
     user_agent: Mapped[str | None] = mapped_column(String(200))
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: "sign-out", "idle", "expired", "ended-by-user", "password-changed", "disabled"
+    #: "sign-out", "idle", "expired", "ended-by-user", "password-changed", "disabled",
+    #: "renewed" (replaced by a new id when the password was typed again)
     ended_reason: Mapped[str | None] = mapped_column(String(20))
 
     user: Mapped[User] = relationship()

@@ -19,6 +19,7 @@ from flask import current_app, redirect, request, session, url_for
 from flask_login import current_user
 
 from portal import audit
+from portal.auth import sessions
 from portal.forms import stash_form_data
 from portal.models import User
 from portal.security import verify_password
@@ -45,14 +46,18 @@ def recently_reauthenticated() -> bool:
 
 def confirm_password(user: User, password: str,
                      action: audit.Action = audit.Action.REAUTHENTICATED) -> bool:
-    """Whether `password` is the user's; a right one starts the window, a wrong one is audited.
+    """Whether `password` is the user's. A right one starts the window and gives the browser
+    a new session id; a wrong one is audited.
 
     A wrong password here does not count towards the sign-in lockout: the person is
     already signed in, and a lockout would only shut them out of their own settings.
     Guessing is slowed by the rate limit on every form that asks (per address).
     """
     if verify_password(user.password_hash, password or ""):
+        sessions.renew_session(user)
         mark_reauthenticated()
+        audit.record(audit.Action.REAUTHENTICATED, patient=user.patient_id, target=None,
+                     commit=True)
         return True
     audit.record(action, patient=user.patient_id, outcome="failure", target=None, commit=True)
     return False

@@ -1,5 +1,8 @@
 """Getting back in: forgotten password or username, and the verification e-mail again."""
 
+import time
+from functools import wraps
+
 from flask import flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -13,6 +16,25 @@ from portal.rendering import redirect_after_post, render
 
 #: ?use=recovery-code on a reset link: give a recovery code instead of the usual code.
 USE_RECOVERY_CODE = "recovery-code"
+#: Every answer to a request for help takes at least this long, so its timing cannot
+#: tell an account that exists (a link made, a mail put in the outbox) from one that
+#: does not. The work itself takes a few hundredths of a second either way.
+ANSWER_SECONDS = 0.25
+
+
+def same_duration(view):
+    """Answer a POST no sooner than ANSWER_SECONDS after it arrived."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if request.method != "POST":
+            return view(*args, **kwargs)
+        started = time.monotonic()
+        response = view(*args, **kwargs)
+        time.sleep(max(0.0, ANSWER_SECONDS - (time.monotonic() - started)))
+        return response
+
+    return wrapped
 
 
 def _sent() -> bool:
@@ -22,6 +44,7 @@ def _sent() -> bool:
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
 @limiter.limit(sign_in_limit, methods=["POST"])
+@same_duration
 def forgot_password():
     """Ask for a link to choose a new password; the answer is the same for every account."""
     form = AccountIdentifierForm()
@@ -34,6 +57,7 @@ def forgot_password():
 
 @bp.route("/forgot-username", methods=["GET", "POST"])
 @limiter.limit(sign_in_limit, methods=["POST"])
+@same_duration
 def forgot_username():
     """Ask for the username to be e-mailed to the registered address."""
     form = ForgotUsernameForm()
@@ -46,6 +70,7 @@ def forgot_username():
 
 @bp.route("/verify-email/again", methods=["GET", "POST"])
 @limiter.limit(sign_in_limit, methods=["POST"])
+@same_duration
 def resend_verification():
     """Ask for the e-mail that confirms an address to be sent again."""
     form = AccountIdentifierForm()

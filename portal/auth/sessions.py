@@ -86,6 +86,15 @@ def touch() -> None:
         db.session.commit()
 
 
+def renew_session(user: User) -> None:
+    """Give this browser a new session id and end the old one (after the password was typed
+    again), so an id seen before the re-authentication is worth nothing after it."""
+    old = session.get(SID_KEY)
+    open_session(user)
+    end_session(old, "renewed")
+    db.session.commit()
+
+
 def current_sid() -> str | None:
     return session.get(SID_KEY)
 

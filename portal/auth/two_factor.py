@@ -71,7 +71,7 @@ def matching_step(secret: str, code: str, at: float | None = None) -> int | None
     totp = pyotp.TOTP(secret, digits=DIGITS, interval=STEP)
     now = time.time() if at is None else at
     current = int(now // STEP)
-    for step in range(current, current - DRIFT_STEPS - 1, -1):
+    for step in range(current, max(current - DRIFT_STEPS - 1, -1), -1):
         if secrets.compare_digest(totp.at(step * STEP), code):
             return step
     return None
