@@ -188,6 +188,24 @@ def import_fhir(paths, stats):
         raise SystemExit(1)
 
 
+@portal_cli.command("load-terminology")
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False,
+                                                        path_type=Path))
+def load_terminology(file):
+    """Add the patient-friendly names of codes that the table does not have yet.
+
+    FILE is a UTF-8 CSV with the columns system, code, name_en, name_nl, name_pl,
+    explanation_en, explanation_nl and explanation_pl; without it, the starter set the
+    portal ships (portal/terminology/starter.csv: every code in the demo records and the
+    Synthea sample bundles). Entries already in the table, whether staff changed them or
+    not, are left as they are, so running it again after an upgrade only adds new codes.
+    """
+    from portal.terminology.services import STARTER, load_starter
+
+    added = load_starter(file or STARTER)
+    click.echo(f"{added} new entr{'y' if added == 1 else 'ies'} added to the terminology.")
+
+
 @portal_cli.command("import-questionnaire")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_questionnaire(file):

@@ -18,6 +18,7 @@ from portal.extensions import db
 from portal.family import demo as family_demo
 from portal.models import Patient, User
 from portal.security import hash_password
+from portal.terminology.services import load_starter
 from portal.types import utcnow
 
 DEMO_PASSWORD = "demo-portal-2026"
@@ -156,6 +157,7 @@ def load_demo() -> dict:
                                       channel="letter",
                                       expires_at=utcnow() + timedelta(days=365)))
     db.session.commit()
+    load_starter()
     load_demo_records()
     _load_area_demos(patients)
     return {

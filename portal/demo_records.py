@@ -35,6 +35,20 @@ VISITS = [
     ("v4", "2025-03-18T09:10:00", "Follow-up visit", "AMB", "Blood pressure check"),
     ("v5", "2026-01-20T08:30:00", "General examination of patient", "AMB", "Check-up"),
 ]
+#: SNOMED CT codes of the visit types, reasons, diagnoses, procedures, allergy and
+#: reactions, so that pages name them in the reader's language (portal/terminology).
+SNOMED_CODES = {
+    "General examination of patient": "162673000", "Encounter for symptom": "185345009",
+    "Follow-up visit": "390906007", "Check-up": "185349003", "Acute bronchitis": "10509002",
+    "Blood pressure check": "46973005", "Essential hypertension": "59621000",
+    "Spirometry": "127783003", "Electrocardiogram": "29303009",
+    "Allergy to penicillin": "91936005", "Hives": "126485001", "Itchy skin": "418290006",
+}
+
+
+def _snomed(text: str) -> dict:
+    """The words with their SNOMED CT coding."""
+    return fhir.concept(text, SNOMED_CODES[text], fhir.SNOMED)
 
 #: Tests: key, LOINC code, name, unit, usual range (low, high) or None, value per visit.
 LIPIDS = [
@@ -182,7 +196,8 @@ def _visits(record: DemoRecord) -> None:
     """Visits to the clinic, one a year or so."""
     for key, when, title, kind, reason in VISITS:
         record.add(fhir.encounter(record.fhir_id(key), record.subject, title, _at(when),
-                                  visit_class=kind, reason=reason,
+                                  visit_class=kind, reason=_snomed(reason),
+                                  code=SNOMED_CODES[title],
                                   practitioner_ref=fhir.reference(DOCTOR),
                                   place_ref=fhir.reference(CENTRE)))
 
@@ -193,40 +208,45 @@ def _the_rest(record: DemoRecord) -> None:
     key = record.fhir_id
     for resource in (
         fhir.condition(key("c-hypertension"), me, "Essential hypertension",
-                       _at("2024-03-12T08:45:00"), status="active", visit=visit("v3")),
+                       _at("2024-03-12T08:45:00"), status="active", visit=visit("v3"),
+                       code="59621000"),
         fhir.condition(key("c-bronchitis"), me, "Acute bronchitis", _at("2023-02-14T10:05:00"),
-                       status="resolved", ended=_at("2023-03-07T00:00:00"), visit=visit("v2")),
+                       status="resolved", ended=_at("2023-03-07T00:00:00"), visit=visit("v2"),
+                       code="10509002"),
         fhir.medication(key("m-lisinopril"), me, "Lisinopril 10 mg oral tablet",
                         _at("2024-03-12T09:00:00"), status="active", visit=visit("v3"),
                         dosage=fhir.dosage(text="1 tablet every morning"), prescriber=doctor,
-                        reason="Essential hypertension"),
+                        reason=_snomed("Essential hypertension"), code="314076"),
         fhir.medication(key("m-atorvastatin"), me, "Atorvastatin 20 mg oral tablet",
                         _at("2026-01-20T08:50:00"), status="active", visit=visit("v5"),
                         dosage=fhir.dosage(dose=1, unit="tablet", frequency=1, period=1,
-                                           period_unit="d"), prescriber=doctor),
+                                           period_unit="d"), prescriber=doctor, code="617310"),
         fhir.medication(key("m-amoxicillin"), me, "Amoxicillin 500 mg oral capsule",
                         _at("2023-02-14T10:20:00"), status="completed", visit=visit("v2"),
                         dosage=fhir.dosage(dose=1, unit="capsule", frequency=3, period=1,
                                            period_unit="d"),
-                        prescriber=doctor, reason="Acute bronchitis"),
+                        prescriber=doctor, reason=_snomed("Acute bronchitis"), code="308191"),
         fhir.medication(key("m-paracetamol"), me, "Paracetamol 500 mg oral tablet",
                         _at("2023-02-14T10:21:00"), status="stopped", visit=visit("v2"),
                         dosage=fhir.dosage(dose=2, unit="tablets", as_needed=True),
-                        prescriber=doctor),
+                        prescriber=doctor, code="198440"),
         fhir.allergy(key("a-penicillin"), me, "Allergy to penicillin",
                      _at("2019-06-03T00:00:00"), category="medication",
-                     reactions=["Hives", "Itchy skin"], criticality="low"),
-        fhir.immunization(key("i-td"), me, "Td (adult), adsorbed", _at("2021-05-11T09:00:00")),
+                     reactions=[_snomed("Hives"), _snomed("Itchy skin")], criticality="low",
+                     code="91936005"),
+        fhir.immunization(key("i-td"), me, "Td (adult), adsorbed", _at("2021-05-11T09:00:00"),
+                          code="09"),
         fhir.immunization(key("i-covid"), me, "COVID-19 vaccine, mRNA",
-                          _at("2022-03-10T09:40:00"), visit=visit("v1")),
+                          _at("2022-03-10T09:40:00"), visit=visit("v1"), code="208"),
         fhir.immunization(key("i-flu-2024"), me, "Influenza, seasonal, injectable",
-                          _at("2024-10-15T14:00:00")),
+                          _at("2024-10-15T14:00:00"), code="141"),
         fhir.immunization(key("i-flu-2025"), me, "Influenza, seasonal, injectable",
-                          _at("2025-10-14T14:10:00")),
+                          _at("2025-10-14T14:10:00"), code="141"),
         fhir.procedure(key("p-spirometry"), me, "Spirometry", _at("2023-02-14T10:15:00"),
-                       reason="Acute bronchitis", visit=visit("v2")),
+                       reason=_snomed("Acute bronchitis"), visit=visit("v2"), code="127783003"),
         fhir.procedure(key("p-ecg"), me, "Electrocardiogram", _at("2025-03-18T09:30:00"),
-                       reason="Essential hypertension", visit=visit("v4")),
+                       reason=_snomed("Essential hypertension"), visit=visit("v4"),
+                       code="29303009"),
     ):
         record.add(resource)
 

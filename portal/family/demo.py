@@ -54,12 +54,14 @@ def _record(child: Patient) -> None:
     me, doctor, place = record.subject, fhir.reference(DOCTOR), fhir.reference(CENTRE)
     at = _utc
     record.add(fhir.encounter(record.fhir_id("v1"), me, "Encounter for symptom",
-                              at("2025-10-02T14:10:00"), visit_class="AMB", reason="Ear ache",
+                              at("2025-10-02T14:10:00"), visit_class="AMB", code="185345009",
+                              reason=fhir.concept("Ear ache", "16001004", fhir.SNOMED),
                               practitioner_ref=doctor, place_ref=place))
-    record.add(fhir.immunization(record.fhir_id("i1"), me, "DTaP-IPV", at("2024-03-05T09:00:00")))
+    record.add(fhir.immunization(record.fhir_id("i1"), me, "DTaP-IPV", at("2024-03-05T09:00:00"),
+                                 code="130"))
     record.add(fhir.condition(record.fhir_id("c1"), me, "Otitis media", at("2025-10-02T14:10:00"),
                               status="resolved", ended=at("2025-10-16T00:00:00"),
-                              visit=record.visit("v1")))
+                              visit=record.visit("v1"), code="65363002"))
     record.add(fhir.observation(record.fhir_id("o1"), me, "Hemoglobin",
                                 at("2025-10-02T14:40:00"), category="laboratory", code="718-7",
                                 value=Decimal("7.9"), unit="mmol/L", low=Decimal("7.0"),
@@ -68,10 +70,13 @@ def _record(child: Patient) -> None:
     record.add(fhir.medication(record.fhir_id("m1"), me, "Cetirizine 1 mg/mL oral solution",
                                at("2026-04-14T10:00:00"), status="active", prescriber=doctor,
                                dosage=fhir.dosage(text="5 mL every evening in the hay fever "
-                                                  "season"), reason="Hay fever"))
+                                                  "season", dose=5, unit="mL", frequency=1,
+                                                  period=1, period_unit="d", when="EVE"),
+                               reason=fhir.concept("Hay fever", "367498001", fhir.SNOMED),
+                               code="R06AE07", system=fhir.ATC))
     # Confidential: adolescent care that his parents never see.
     record.add(fhir.encounter(record.fhir_id("v2"), me, "Consultation",
-                              at("2026-09-14T15:30:00"), visit_class="AMB",
+                              at("2026-09-14T15:30:00"), visit_class="AMB", code="11429006",
                               practitioner_ref=doctor, place_ref=place), confidential=True)
     record.load()
 

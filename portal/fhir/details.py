@@ -7,7 +7,7 @@ and format them.
 from __future__ import annotations
 
 from portal.fhir.bundles import Bundle
-from portal.fhir.datatypes import concept_code, concept_text
+from portal.fhir.datatypes import concept_code, concept_text, first_coding
 from portal.fhir.patients import person_name
 
 
@@ -21,7 +21,7 @@ def _observation(resource: dict, bundle: Bundle) -> dict:
 
 
 def _encounter(resource: dict, bundle: Bundle) -> dict:
-    """Visit type, class, reason, practitioner, place and organization."""
+    """Visit type, class, reason (and its code), practitioner, place and organization."""
     people = [bundle.resolve(p.get("individual"), resource)
               for p in resource.get("participant") or []]
     places = [bundle.resolve(loc.get("location"), resource)
@@ -30,7 +30,7 @@ def _encounter(resource: dict, bundle: Bundle) -> dict:
     return _compact({
         "type": concept_text((resource.get("type") or [None])[0]),
         "class": (resource.get("class") or {}).get("code"),
-        "reason": _reason(resource, bundle),
+        **_reason_fields(resource, bundle),
         "practitioner": next((person_name(p) for p in people
                               if p and p["resourceType"] == "Practitioner"), None),
         "place": next((p.get("name") for p in places if p), None),
@@ -39,7 +39,11 @@ def _encounter(resource: dict, bundle: Bundle) -> dict:
 
 
 def _medication(resource: dict, bundle: Bundle) -> dict:
-    """Dosage (its text, or its dose and timing as numbers), prescriber and reason."""
+    """Dosage (its text, or its dose and timing as numbers), prescriber and reason.
+
+    Pages build the dosage from the whole Dosage kept in the resource (records/dosage.py);
+    these fields serve where only details are at hand.
+    """
     dosage = (resource.get("dosageInstruction") or [{}])[0]
     repeat = (dosage.get("timing") or {}).get("repeat") or {}
     dose = (dosage.get("doseAndRate") or [{}])[0].get("doseQuantity") or {}
@@ -52,15 +56,18 @@ def _medication(resource: dict, bundle: Bundle) -> dict:
             "period_unit": repeat.get("periodUnit"), "as_needed": dosage.get("asNeededBoolean"),
         }) or None,
         "prescriber": person_name(prescriber) if prescriber else None,
-        "reason": _reason(resource, bundle),
+        **_reason_fields(resource, bundle),
     })
 
 
 def _allergy(resource: dict, bundle: Bundle) -> dict:
-    """Reactions (their manifestations), criticality and type (allergy or intolerance)."""
+    """Reactions (their manifestations, and their codes), criticality and type."""
+    shown = [m for reaction in resource.get("reaction") or []
+             for m in reaction.get("manifestation") or [] if concept_text(m)]
+    codings = [_coding(m) for m in shown]
     return _compact({
-        "reactions": [concept_text(m) for reaction in resource.get("reaction") or []
-                      for m in reaction.get("manifestation") or [] if concept_text(m)] or None,
+        "reactions": [concept_text(m) for m in shown] or None,
+        "reaction_codings": codings if any(codings) else None,
         "criticality": resource.get("criticality"),
         "type": resource.get("type"),
     })
@@ -73,7 +80,7 @@ def _condition(resource: dict, bundle: Bundle) -> dict:
 
 def _procedure(resource: dict, bundle: Bundle) -> dict:
     """Why it was done."""
-    return _compact({"reason": _reason(resource, bundle)})
+    return _compact(_reason_fields(resource, bundle))
 
 
 def _nothing(resource: dict, bundle: Bundle) -> dict:
@@ -81,16 +88,30 @@ def _nothing(resource: dict, bundle: Bundle) -> dict:
     return {}
 
 
-def _reason(resource: dict, bundle: Bundle) -> str | None:
-    """The reason in words: a reason code, or the title of the condition referred to."""
+def _reason_fields(resource: dict, bundle: Bundle) -> dict:
+    """The reason in words, and its coding (pages look up the reader's words by it)."""
+    concept = _reason(resource, bundle)
+    return {"reason": concept_text(concept) if concept else None,
+            "reason_coding": _coding(concept) if concept else None}
+
+
+def _reason(resource: dict, bundle: Bundle) -> dict | None:
+    """The reason: a reason code, or the code of the condition referred to."""
     for concept in resource.get("reasonCode") or []:
         if concept_text(concept):
-            return concept_text(concept)
+            return concept
     for reference in resource.get("reasonReference") or []:
         found = bundle.resolve(reference, resource)
         if found and concept_text(found.get("code")):
-            return concept_text(found.get("code"))
+            return found.get("code")
     return None
+
+
+def _coding(concept: dict) -> dict | None:
+    """The system and code of a concept's first coding, or None when it has no code."""
+    coding = first_coding(concept)
+    return ({"system": coding.get("system"), "code": coding["code"]}
+            if coding.get("code") else None)
 
 
 def _compact(values: dict) -> dict:

@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 LOINC, UCUM = "http://loinc.org", "http://unitsofmeasure.org"
+SNOMED, RXNORM = "http://snomed.info/sct", "http://www.nlm.nih.gov/research/umls/rxnorm"
+CVX, ATC = "http://hl7.org/fhir/sid/cvx", "http://www.whocc.no/atc"
 TERMINOLOGY = "http://terminology.hl7.org/CodeSystem/"
 
 #: Units as people read them -> their UCUM code, where the two differ.
@@ -32,6 +34,11 @@ def concept(text: str, code: str | None = None, system: str | None = None) -> di
         result["coding"] = [{"system": system, "code": code, "display": text}
                             if system else {"code": code, "display": text}]
     return result
+
+
+def named(value: str | dict) -> dict:
+    """A CodeableConcept from words alone, or the concept given (words with a coding)."""
+    return value if isinstance(value, dict) else concept(value)
 
 
 def coded(system: str, code: str) -> dict:
@@ -61,18 +68,18 @@ def location(fhir_id: str, name: str) -> dict:
 
 
 def encounter(fhir_id: str, subject: dict, title: str, start: datetime, *, visit_class: str,
-              reason: str | None = None, practitioner_ref: dict | None = None,
-              place_ref: dict | None = None) -> dict:
+              reason: str | dict | None = None, practitioner_ref: dict | None = None,
+              place_ref: dict | None = None, code: str | None = None) -> dict:
     """A finished visit."""
     resource = {"resourceType": "Encounter", "id": fhir_id, "status": "finished",
                 "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
                           "code": visit_class},
-                "type": [concept(title)], "subject": subject,
+                "type": [concept(title, code, SNOMED)], "subject": subject,
                 "period": {"start": when(start)}}
     if practitioner_ref:
         resource["participant"] = [{"individual": practitioner_ref}]
     if reason:
-        resource["reasonCode"] = [concept(reason)]
+        resource["reasonCode"] = [named(reason)]
     if place_ref:
         resource["location"] = [{"location": place_ref}]
     return resource
@@ -122,12 +129,14 @@ def report(fhir_id: str, subject: dict, title: str, taken: datetime, results: li
 
 
 def condition(fhir_id: str, subject: dict, title: str, onset: datetime, *, status: str,
-              ended: datetime | None = None, visit: dict | None = None) -> dict:
+              ended: datetime | None = None, visit: dict | None = None,
+              code: str | None = None) -> dict:
     """A confirmed diagnosis, current ("active") or over ("resolved")."""
     resource = {"resourceType": "Condition", "id": fhir_id,
                 "clinicalStatus": coded("condition-clinical", status),
                 "verificationStatus": coded("condition-ver-status", "confirmed"),
-                "code": concept(title), "subject": subject, "onsetDateTime": when(onset)}
+                "code": concept(title, code, SNOMED), "subject": subject,
+                "onsetDateTime": when(onset)}
     if ended:
         resource["abatementDateTime"] = when(ended)
     if visit:
@@ -136,29 +145,33 @@ def condition(fhir_id: str, subject: dict, title: str, onset: datetime, *, statu
 
 
 def medication(fhir_id: str, subject: dict, title: str, written: datetime, *, status: str,
-               dosage: dict, prescriber: dict | None = None, reason: str | None = None,
-               visit: dict | None = None) -> dict:
-    """A prescription; `dosage` is one FHIR Dosage."""
+               dosage: dict, prescriber: dict | None = None, reason: str | dict | None = None,
+               visit: dict | None = None, code: str | None = None,
+               system: str = RXNORM) -> dict:
+    """A prescription; `dosage` is one FHIR Dosage; `code` is in `system` (RxNorm)."""
     resource = {"resourceType": "MedicationRequest", "id": fhir_id, "status": status,
-                "intent": "order", "medicationCodeableConcept": concept(title),
+                "intent": "order", "medicationCodeableConcept": concept(title, code, system),
                 "subject": subject, "authoredOn": when(written), "dosageInstruction": [dosage]}
     if visit:
         resource["encounter"] = visit
     if prescriber:
         resource["requester"] = prescriber
     if reason:
-        resource["reasonCode"] = [concept(reason)]
+        resource["reasonCode"] = [named(reason)]
     return resource
 
 
 def dosage(*, text: str | None = None, dose: int | None = None, unit: str | None = None,
            frequency: int | None = None, period: int | None = None,
-           period_unit: str | None = None, as_needed: bool | None = None) -> dict:
-    """A Dosage: written out, or as a dose and how often."""
+           period_unit: str | None = None, as_needed: bool | None = None,
+           when: str | None = None) -> dict:
+    """A Dosage: written out, or as a dose and how often (and when: an EventTiming code)."""
     result: dict = {"text": text} if text else {}
     if frequency is not None:
         result["timing"] = {"repeat": {"frequency": frequency, "period": period,
                                        "periodUnit": period_unit}}
+        if when:
+            result["timing"]["repeat"]["when"] = [when]
     if as_needed is not None:
         result["asNeededBoolean"] = as_needed
     if dose is not None:
@@ -167,21 +180,23 @@ def dosage(*, text: str | None = None, dose: int | None = None, unit: str | None
 
 
 def allergy(fhir_id: str, subject: dict, title: str, onset: datetime, *, category: str,
-            reactions: list[str], criticality: str, kind: str = "allergy") -> dict:
+            reactions: list[str | dict], criticality: str, kind: str = "allergy",
+            code: str | None = None) -> dict:
     """A current, confirmed allergy or intolerance with its reactions."""
     return {"resourceType": "AllergyIntolerance", "id": fhir_id,
             "clinicalStatus": coded("allergyintolerance-clinical", "active"),
             "verificationStatus": coded("allergyintolerance-verification", "confirmed"),
             "type": kind, "category": [category], "criticality": criticality,
-            "code": concept(title), "patient": subject, "onsetDateTime": when(onset),
-            "reaction": [{"manifestation": [concept(text) for text in reactions]}]}
+            "code": concept(title, code, SNOMED), "patient": subject,
+            "onsetDateTime": when(onset),
+            "reaction": [{"manifestation": [named(reaction) for reaction in reactions]}]}
 
 
 def immunization(fhir_id: str, subject: dict, title: str, given: datetime, *,
-                 visit: dict | None = None) -> dict:
+                 visit: dict | None = None, code: str | None = None) -> dict:
     """A vaccination that was given."""
     resource = {"resourceType": "Immunization", "id": fhir_id, "status": "completed",
-                "vaccineCode": concept(title), "patient": subject,
+                "vaccineCode": concept(title, code, CVX), "patient": subject,
                 "occurrenceDateTime": when(given), "primarySource": True}
     if visit:
         resource["encounter"] = visit
@@ -189,12 +204,14 @@ def immunization(fhir_id: str, subject: dict, title: str, given: datetime, *,
 
 
 def procedure(fhir_id: str, subject: dict, title: str, done: datetime, *,
-              reason: str | None = None, visit: dict | None = None) -> dict:
+              reason: str | dict | None = None, visit: dict | None = None,
+              code: str | None = None) -> dict:
     """A procedure that was done."""
     resource = {"resourceType": "Procedure", "id": fhir_id, "status": "completed",
-                "code": concept(title), "subject": subject, "performedDateTime": when(done)}
+                "code": concept(title, code, SNOMED), "subject": subject,
+                "performedDateTime": when(done)}
     if visit:
         resource["encounter"] = visit
     if reason:
-        resource["reasonCode"] = [concept(reason)]
+        resource["reasonCode"] = [named(reason)]
     return resource

@@ -6,8 +6,27 @@ from collections.abc import Iterator
 
 from portal.fhir.importer import ImportRun
 from portal.records.models import KINDS
+from portal.terminology.services import missing
 
 MB = 1024 * 1024
+
+
+def _codes_without_entry(run: ImportRun) -> Iterator[str]:
+    """Lines naming the codes seen that patients would read in the source's words, because
+    the terminology has no entry for them (staff add them under "Names patients read")."""
+    seen: dict[tuple[str, str], str] = {}
+    for result in run.files:
+        for key, name in result.codes.items():
+            seen.setdefault(key, name)
+    lacking = sorted(missing(seen))
+    if not lacking:
+        if seen:
+            yield "Every code seen has a patient-friendly name."
+        return
+    yield (f"{len(lacking)} code(s) seen without a patient-friendly name "
+           "(add them in the staff console, Names patients read):")
+    for system, code in lacking:
+        yield f"  {system} {code} {seen[(system, code)]}"
 
 
 def report_lines(run: ImportRun, stats: bool = False) -> Iterator[str]:
@@ -27,6 +46,7 @@ def report_lines(run: ImportRun, stats: bool = False) -> Iterator[str]:
             yield f"  {result.size / MB:.2f} MB in {result.seconds:.2f} s"
     skipped = sum(1 for result in run.files if result.error)
     yield f"{len(run.files) - skipped} file(s) imported, {skipped} skipped."
+    yield from _codes_without_entry(run)
     if stats:
         size = sum(result.size for result in run.files) / MB
         per_mb = f", {run.seconds / size:.2f} s per MB" if size else ""

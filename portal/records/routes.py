@@ -27,6 +27,7 @@ from portal.records import bp, services, services_results
 from portal.records.charts import history_chart
 from portal.rendering import render, wants_fragment
 from portal.terminology.services import friendly_name
+from portal.terminology.services import friendly_name
 
 STAFF_PREFIX = "/staff/patients/<int:patient_id>"
 

@@ -334,7 +334,15 @@ PARAMETER_PROVIDERS: dict[str, Callable[[Visit], object]] = {
     "response_id": lambda visit: _form_item(visit, "response"),
     "questionnaire_id": lambda visit: _form_item(visit, "questionnaire"),
     "question_id": lambda visit: _form_item(visit, "question"),
+    # /staff/terms/<id>: the first entry of the terminology (the demo loads the starter set).
+    "term_id": lambda visit: _first_term(),
 }
+
+
+def _first_term() -> int:
+    from portal.terminology.models import Term
+
+    return db.session.scalar(select(Term.id).order_by(Term.id).limit(1)) or 0
 
 
 def provider(rule: Rule, name: str) -> Callable[[Visit], object] | None:

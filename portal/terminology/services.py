@@ -1,0 +1,239 @@
+"""Friendly names for coded items: the lookup pages use, the starter set, what is missing.
+
+Pages look names up in a copy of the whole table kept per process. The first lookup of a
+request asks the database one small question (how many entries, and the latest change);
+only when that answer differs from the copy's is the table read again. So a page costs
+one query however many coded items it shows, and an edit by staff in one worker shows in
+every worker from the next request on.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import g
+from flask_babel import get_locale
+from sqlalchemy import func, or_, select, true, tuple_
+
+from portal.extensions import db
+from portal.terminology.models import LANGUAGES, Term
+from portal.types import utcnow
+
+STARTER = Path(__file__).with_name("starter.csv")
+#: The columns of the starter file, as in the table.
+COLUMNS = ("system", "code", *(f"name_{lang}" for lang in LANGUAGES),
+           *(f"explanation_{lang}" for lang in LANGUAGES))
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One term as pages use it: names and explanations per language."""
+
+    names: dict[str, str]
+    explanations: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Friendly:
+    """What a page shows for one coded item in the reader's language.
+
+    `source` is the source system's own name, when it differs from `name`.
+    """
+
+    name: str
+    source: str | None = None
+    explanation: str | None = None
+
+
+_copy: dict = {"latest": None, "terms": {}}
+_COLUMNS = (Term.system, Term.code, *(getattr(Term, f"name_{lang}") for lang in LANGUAGES),
+            *(getattr(Term, f"explanation_{lang}") for lang in LANGUAGES))
+
+
+def _entry(row) -> Entry:
+    names = {lang: getattr(row, f"name_{lang}") or row.name_en for lang in LANGUAGES}
+    explanations = {lang: getattr(row, f"explanation_{lang}") or row.explanation_en
+                    for lang in LANGUAGES}
+    return Entry(names, explanations)
+
+
+def _terms() -> dict[tuple[str, str], Entry]:
+    """The whole table as this process knows it, brought up to date once a request.
+
+    One query answers how many entries there are and the latest change, with the entries
+    changed since this process last looked (none, mostly). Only when the table lost
+    entries (never through the portal) is it read again whole.
+    """
+    if g.get("_terms_checked"):
+        return _copy["terms"]
+    since = _copy["latest"]
+    stamp = select(func.count(Term.id).label("n"), func.max(Term.updated_at).label("latest")) \
+        .subquery()
+    rows = db.session.execute(
+        select(stamp.c.n, stamp.c.latest, *_COLUMNS).select_from(stamp)
+        .outerjoin(Term, Term.updated_at > since if since is not None else true())).all()
+    count, latest = rows[0].n, rows[0].latest
+    terms = dict(_copy["terms"]) if since is not None else {}
+    for row in rows:
+        if row.system is not None:
+            terms[(row.system, row.code)] = _entry(row)
+    if count == 0:
+        terms = {}
+    elif len(terms) != count:
+        terms = {(row.system, row.code): _entry(row)
+                 for row in db.session.execute(select(*_COLUMNS))}
+    _copy.update(latest=latest, terms=terms)
+    g._terms_checked = True
+    return terms
+
+
+def forget_copy() -> None:
+    """Read the table again at the next lookup (after a change in this request)."""
+    g.pop("_terms_checked", None)
+
+
+def _language() -> str:
+    locale = get_locale()
+    language = locale.language if locale else "en"
+    return language if language in LANGUAGES else "en"
+
+
+def friendly(system: str | None, code: str | None, source: str | None) -> Friendly:
+    """The name of a coded thing in the reader's language, else the source's name."""
+    entry = _terms().get((system, code)) if code else None
+    if entry is None:
+        return Friendly(source or "")
+    language = _language()
+    name = entry.names[language]
+    return Friendly(name, source if source and source.casefold() != name.casefold() else None,
+                    entry.explanations[language] or None)
+
+
+def friendly_item(item) -> Friendly:
+    """The friendly name of a record item (named by its code), its title as the source's."""
+    return friendly(item.code_system, item.code, item.title)
+
+
+def friendly_name(item) -> str:
+    """Only the name of `friendly_item`, for titles and captions."""
+    return friendly_item(item).name
+
+
+def friendly_detail(item, key: str) -> Friendly | None:
+    """The friendly form of a coded detail (a visit's reason), or None when there is none."""
+    details = item.details or {}
+    text = details.get(key)
+    if not text:
+        return None
+    coding = details.get(f"{key}_coding") or {}
+    return friendly(coding.get("system"), coding.get("code"), text)
+
+
+def friendly_reactions(item) -> list[Friendly]:
+    """An allergy's reactions in the reader's language, where their codes are known."""
+    details = item.details or {}
+    codings = details.get("reaction_codings") or []
+    shown = []
+    for index, text in enumerate(details.get("reactions") or []):
+        coding = (codings[index] if index < len(codings) else None) or {}
+        shown.append(friendly(coding.get("system"), coding.get("code"), text))
+    return shown
+
+
+def starter_rows(path: Path = STARTER) -> list[dict]:
+    """The entries of the starter file (UTF-8 CSV with a header line)."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [{column: (row.get(column) or "").strip() for column in COLUMNS}
+                for row in csv.DictReader(handle)]
+
+
+def load_starter(path: Path = STARTER) -> int:
+    """Add the starter entries the table lacks; entries already there (edited by staff or
+    not) are left as they are. Returns how many were added."""
+    rows = starter_rows(path)
+    have = {tuple(row) for row in db.session.execute(select(Term.system, Term.code))}
+    new = [row for row in rows if (row["system"], row["code"]) not in have]
+    for row in new:
+        db.session.add(Term(**row))
+    db.session.commit()
+    return len(new)
+
+
+def missing(codes: Iterable[tuple[str | None, str | None]]) -> set[tuple[str, str]]:
+    """Of `codes` (system, code), those without an entry, in one query."""
+    wanted = {(system or "", code) for system, code in codes if code}
+    if not wanted:
+        return set()
+    found = {tuple(row) for row in db.session.execute(
+        select(Term.system, Term.code).where(or_(*(
+            tuple_(Term.system, Term.code).in_(chunk)
+            for chunk in _chunks(sorted(wanted), 400)))))}
+    return wanted - found
+
+
+def _chunks(values: list, size: int):
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def search(query: str, page: int, per_page: int = 20):
+    """One page of entries whose code or a name holds `query`, by system and code."""
+    from portal.records.services import paginate
+
+    statement = select(Term).order_by(Term.system, Term.code)
+    if query:
+        like = f"%{query.strip().lower()}%"
+        statement = statement.where(or_(*(func.lower(column).like(like) for column in (
+            Term.code, Term.name_en, Term.name_nl, Term.name_pl))))
+    return paginate(statement, page, per_page)
+
+
+def codes_without_entry(limit: int = 20) -> list[tuple[str, str, str]]:
+    """Codes in patients' records that have no entry yet: (system, code, a title), in one
+    query, the most common first."""
+    from portal.records.models import RecordItem
+
+    rows = db.session.execute(
+        select(RecordItem.code_system, RecordItem.code, func.min(RecordItem.title))
+        .outerjoin(Term, (Term.system == RecordItem.code_system) & (Term.code == RecordItem.code))
+        .where(RecordItem.code.is_not(None), RecordItem.code_system.is_not(None),
+               Term.id.is_(None))
+        .group_by(RecordItem.code_system, RecordItem.code)
+        .order_by(func.count().desc(), RecordItem.code_system, RecordItem.code)
+        .limit(limit))
+    return [tuple(row) for row in rows]
+
+
+def find(term_id: int) -> Term | None:
+    """The entry `term_id`, or None."""
+    return db.session.get(Term, term_id)
+
+
+def exists(system: str, code: str) -> bool:
+    """Whether the table has an entry for this code already."""
+    return db.session.scalar(select(Term.id).where(Term.system == system,
+                                                   Term.code == code)) is not None
+
+
+def save(term: Term | None, values: dict, user) -> Term:
+    """Add an entry (`term` None) or change one; pages show it from the next request on."""
+    if term is None:
+        term = Term(system=values["system"], code=values["code"])
+        db.session.add(term)
+    for column in COLUMNS[2:]:
+        setattr(term, column, (values.get(column) or "").strip())
+    term.updated_at = utcnow()
+    term.updated_by_id = user.id
+    db.session.commit()
+    forget_copy()
+    return term
+
+
+def friendly_concept(concept: dict, source: str | None = None) -> str:
+    """A CodeableConcept's name in the reader's language (a coded answer, a route)."""
+    coding = (concept.get("coding") or [{}])[0]
+    return friendly(coding.get("system"), coding.get("code"),
+                    source or concept.get("text") or coding.get("display")).name
