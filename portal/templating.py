@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from flask import Flask, request, url_for
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -59,8 +60,13 @@ def menu() -> list[dict]:
     clinic = current_clinic()
     role = current_user.role if current_user.is_authenticated else None
     allowed = _acting_permissions() if items is PATIENT_MENU else None
+    whose = _acting_for_name() if items is PATIENT_MENU else None
     return [
-        {"url": url_for(endpoint), "label": label, "current": request.endpoint == endpoint,
+        {"url": url_for(endpoint),
+         # gettext, not the lazy string: the latter is treated as markup, and a name is not.
+         "label": gettext("%(name)s's record", name=whose)
+         if whose and endpoint == "records.overview" else label,
+         "current": request.endpoint == endpoint,
          "badge": MENU_BADGES.get(endpoint)}
         for endpoint, label, feature, *roles in items
         if (feature is None or clinic.feature_on(feature)) and (not roles or role in roles[0])
@@ -73,6 +79,17 @@ def menu() -> list[dict]:
 #: areas their grant allows (the pages themselves ask the gate again).
 AREA_PERMISSIONS = {"records": "records", "messages": "messages",
                     "appointments": "appointments", "billing": "billing"}
+
+
+def _acting_for_name() -> str | None:
+    """The given name of the patient a proxy acts for now; None on one's own record."""
+    from portal.access import acting_patient_id, acts_for
+
+    user = current_user._get_current_object()
+    acting = acting_patient_id(user)
+    if acting is None or acting == user.patient_id:
+        return None
+    return next((link.given_name for link in acts_for(user) if link.patient_id == acting), None)
 
 
 def _acting_permissions():

@@ -2,7 +2,15 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import BooleanField, EmailField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
@@ -80,8 +88,10 @@ class DecideForm(PermissionFields, PortalForm):
     decision = RadioField(_l("Decision"), choices=_choices([("approve", _l("Approve")),
                                                             ("decline", _l("Decline"))]),
                           validators=[InputRequired(_l("Choose approve or decline."))])
-    patient_number = StringField(_l("The child's patient number"),
-                                 validators=[Optional(), Length(max=20)])
+    #: The search the child is chosen from (kept, so the choices come back with an error).
+    q = HiddenField()
+    #: Choices: the patients the search on the request page found.
+    patient_id = RadioField(_l("The child"), coerce=int, validators=[Optional()])
     relationship = RadioField(_l("Relationship"), choices=_choices(RELATIONSHIP_CHOICES),
                               validators=[InputRequired(_l("Choose the relationship."))])
     ends_on = DayField(_l("Access ends on (optional)"), validators=[Optional()])
@@ -114,3 +124,12 @@ class EndGrantForm(PortalForm):
 
     note = TextAreaField(_l("Why the access ends"), validators=[
         DataRequired(_l("Say why the access ends.")), Length(max=1000)])
+
+
+class ChildSearchForm(PortalForm):
+    """Staff look for the child of a request by name, patient ID or date of birth."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Find the child"), validators=[Optional(), Length(max=100)])

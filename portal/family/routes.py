@@ -9,6 +9,7 @@ from portal import audit
 from portal.access import (
     ACTING_FOR_KEY,
     Permission,
+    acting_as_proxy,
     acting_patient_id,
     acts_for,
     patient_required,
@@ -34,9 +35,11 @@ from portal.rendering import redirect_after_post, render
 def _page(ask=None, invite=None, status=200):
     user = current_user
     own = user.patient_id
-    return render("family/index.html", status=status,
-                  granted=services.grants_for_patient(own) if own else [],
-                  links=acts_for(user), acting=acting_patient_id(user),
+    granted = services.grants_for_patient(own) if own else []
+    return render("family/index.html", status=status, granted=granted,
+                  endings=services.endings_of(granted, user.patient) if own else {},
+                  held=services.held_grants(user), sent=services.requests_of(user),
+                  acting=acting_patient_id(user),
                   invitations=services.invitations_for(user), labels=PERMISSION_LABELS,
                   ask=ask or AskForm(formdata=None), invite=invite or InviteForm(formdata=None),
                   confirm=ConfirmForm(formdata=None))
@@ -56,6 +59,16 @@ def acting_bar() -> dict | None:
     acting = acting_patient_id(current_user)
     current = next((link for link in links if link.patient_id == acting), None)
     return {"current": current, "links": links, "own": current_user.patient_id}
+
+
+@bp.app_template_global()
+def proxy_for(patient) -> str | None:
+    """The given name of the patient whose pages someone acting for them is on, so that
+    the pages speak of that person ("Daan's record"); None on one's own pages and for staff.
+    """
+    if patient is None or not current_user.is_authenticated or current_user.is_staff:
+        return None
+    return patient.given_name if acting_as_proxy(patient) else None
 
 
 def _note_links_at_sign_in(sender, user, **extra) -> None:

@@ -1,20 +1,23 @@
 """Staff's side of proxy access: requests to check, and the decision on each."""
 
-from flask import abort, flash, url_for
+from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
+from wtforms.fields.choices import SelectChoice
 
 from portal import audit
 from portal.access import staff_required
-from portal.clinic import feature_required
+from portal.clinic import current_clinic, feature_required
 from portal.extensions import db
 from portal.family import bp, services
-from portal.family.forms import DecideForm
+from portal.family.forms import ChildSearchForm, DecideForm
 from portal.family.models import AccessRequest
-from portal.family.rules import clinic_today
+from portal.family.rules import clinic_today, why_no_access
 from portal.files import send_stored_file
+from portal.i18n import fmt_date
+from portal.models import Patient
 from portal.rendering import redirect_after_post, render
 
 STAFF_ROLES = ("front_desk", "admin")
@@ -41,14 +44,36 @@ def _pending(request_id: int) -> AccessRequest:
     return found
 
 
+def _request_page(found: AccessRequest, form: DecideForm, query: str, status: int = 200):
+    """The request, the search for its child (the typed name at first), and the decision.
+
+    The child is chosen from the search's results, never typed as a number: staff see
+    name, date of birth and patient ID side by side with what the requester typed.
+    """
+    search = ChildSearchForm(formdata=None, q=query)
+    candidates = services.child_candidates(query)
+    form.q.data = query
+    form.patient_id.choices = [
+        SelectChoice(patient.id, _("%(name)s, born %(date)s, %(number)s",
+                                   name=f"{patient.family_name}, {patient.given_name}",
+                                   date=fmt_date(patient.birth_date),
+                                   number=patient.patient_number))
+        for patient in candidates]
+    return render("family/staff_request.html", status=status, found=found, form=form,
+                  search=search, candidates=candidates)
+
+
 @bp.get("/staff/family/requests/<int:request_id>")
 @staff_required(*STAFF_ROLES)
 @feature_required("family")
 def staff_request(request_id: int):
-    """One request: what the requester typed, and the form to approve or decline it."""
+    """One request: what the requester typed, a search for the child, approve or decline."""
     found = _pending(request_id)
+    search = ChildSearchForm(request.args)
+    query = (search.q.data if search.validate() and search.q.data is not None
+             else f"{found.given_name} {found.family_name}").strip()
     form = DecideForm(formdata=None, relationship=found.relationship_kind)
-    return render("family/staff_request.html", found=found, form=form)
+    return _request_page(found, form, query)
 
 
 @bp.get("/staff/family/requests/<int:request_id>/document")
@@ -73,15 +98,25 @@ def staff_decide(request_id: int):
     found = _pending(request_id)
     form = DecideForm()
     patient = None
+    query = (form.q.data or "").strip()[:100]
+    form.patient_id.choices = [SelectChoice(p.id, p.full_name)
+                               for p in services.child_candidates(query)]
     if form.validate() and form.decision.data == "approve":
-        patient = services.find_patient(form.patient_number.data or "")
+        patient = db.session.get(Patient, form.patient_id.data) if form.patient_id.data else None
         if patient is None:
-            form.patient_number.errors.append(_("No patient has this number. Enter the "
-                                                "patient number of the child."))
+            form.patient_id.errors.append(_("Choose the child from the search results."))
+        else:
+            missing = why_no_access(patient, form.relationship.data,
+                                    form.child_consented.data, clinic_today(), current_clinic())
+            if missing:
+                form.child_consented.errors.append(missing)
+        if form.ends_on.data is not None and form.ends_on.data < clinic_today():
+            form.ends_on.errors.append(_("The end date has passed. Choose a later date or "
+                                         "leave it empty."))
         if not form.chosen():
             form.perm_records.errors.append(_("Choose at least one thing they may do."))
     if any(f.errors for f in form):
-        return render("family/staff_request.html", status=422, found=found, form=form)
+        return _request_page(found, form, query, status=422)
     staff = current_user._get_current_object()
     if form.decision.data == "approve":
         services.approve(found, staff, patient=patient, permissions=form.chosen(),

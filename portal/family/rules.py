@@ -7,9 +7,10 @@ The gate (`portal.access`) asks `links_for(user)` once per request; the answer i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from flask import g, has_request_context
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -165,3 +166,61 @@ def forget_links() -> None:
     if has_request_context():
         for key in [k for k in g if k.startswith("proxy_links_")]:
             g.pop(key)
+
+
+def birthday(birth_date: date, age: int) -> date:
+    """The day someone born on `birth_date` turns `age` (1 March for a 29 February birth)."""
+    try:
+        return birth_date.replace(year=birth_date.year + age)
+    except ValueError:
+        return date(birth_date.year + age, 3, 1)
+
+
+def why_no_access(patient: Patient, relationship: str, child_consented: bool, today: date,
+                  clinic: ClinicSettings, *, invited_by_patient: bool = False) -> str | None:
+    """Why the clinic's age rules give a parent no access to `patient` today, in words.
+
+    The same rules the gate applies at every request (`grant_gives_access`), said so that
+    staff know what is missing before they approve, and the parent knows why they wait.
+    None when the rules allow the access.
+    """
+    if relationship not in PARENTAL or invited_by_patient:
+        return None
+    consent_age, end_age, _own = ages(clinic)
+    rule = parental_access(patient, today, clinic)
+    age = age_on(patient.birth_date, today)
+    if rule == "none":
+        return ngettext(
+            "%(name)s is %(num)d year old. Under the clinic's rules a parent's access ends "
+            "at %(end)d.", "%(name)s is %(num)d years old. Under the clinic's rules a "
+            "parent's access ends at %(end)d.", age, name=patient.given_name, end=end_age)
+    if rule == "needs_consent" and not child_consented:
+        return ngettext(
+            "%(name)s is %(num)d year old. From %(consent)d the clinic's rules need the "
+            "child's own agreement: ask %(name)s first.", "%(name)s is %(num)d years old. "
+            "From %(consent)d the clinic's rules need the child's own agreement: ask "
+            "%(name)s first.", age, name=patient.given_name, consent=consent_age)
+    return None
+
+
+@dataclass(frozen=True)
+class Ending:
+    """The last day a grant gives access, and why: its own end date, or an age rule."""
+
+    on: date | None
+    #: "end-date" (the date set on the grant) or "age" (the child reaches the end age)
+    reason: str | None = None
+    age: int | None = None
+
+
+def ending(grant: ProxyGrant, patient: Patient, clinic: ClinicSettings) -> Ending:
+    """The last day on which `grant` gives access, and why; no end: Ending(None)."""
+    by_age = None
+    if grant.relationship_kind in PARENTAL and not grant.invited_by_patient:
+        end_age = ages(clinic)[1]
+        by_age = Ending(birthday(patient.birth_date, end_age) - timedelta(days=1), "age",
+                        end_age)
+    by_date = Ending(grant.ends_on, "end-date") if grant.ends_on is not None else None
+    if by_age and (by_date is None or by_age.on <= by_date.on):
+        return by_age
+    return by_date or Ending(None)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import FileStorage
@@ -13,7 +15,14 @@ from portal.access import Permission
 from portal.clinic import current_clinic
 from portal.extensions import db
 from portal.family.models import LIVE, AccessRequest, ProxyGrant
-from portal.family.rules import forget_links
+from portal.family.rules import (
+    Ending,
+    clinic_today,
+    ending,
+    forget_links,
+    grant_gives_access,
+    why_no_access,
+)
 from portal.files import save_upload
 from portal.models import Patient, User
 from portal.types import utcnow
@@ -35,6 +44,50 @@ def grants_for_patient(patient_id: int) -> list[ProxyGrant]:
         .where(ProxyGrant.patient_id == patient_id,
                ProxyGrant.status.in_((*LIVE, "invited")))
         .order_by(ProxyGrant.id).limit(50)))
+
+
+@dataclass(frozen=True)
+class Held:
+    """A grant someone holds, as their family page shows it: whether it gives access
+    today and, if not, why; and the last day it will."""
+
+    grant: ProxyGrant
+    gives_access: bool
+    why_not: str | None
+    ending: Ending
+
+
+def held_grants(user: User) -> list[Held]:
+    """The grants `user` holds that give access or may again, each explained, in one query."""
+    clinic, today = current_clinic(), clinic_today()
+    grants = db.session.scalars(
+        select(ProxyGrant).options(joinedload(ProxyGrant.patient))
+        .where(ProxyGrant.grantee_user_id == user.id, ProxyGrant.status.in_(LIVE))
+        .order_by(ProxyGrant.id).limit(50))
+    held = []
+    for grant in grants:
+        gives = grant_gives_access(grant, grant.patient, today, clinic)
+        why_not = None if gives else (
+            why_no_access(grant.patient, grant.relationship_kind,
+                          grant.child_consent_at is not None, today, clinic,
+                          invited_by_patient=grant.invited_by_patient)
+            or _("The clinic has not yet given this access."))
+        held.append(Held(grant, gives, why_not, ending(grant, grant.patient, clinic)))
+    return held
+
+
+def endings_of(grants: list[ProxyGrant], patient: Patient) -> dict[int, Ending]:
+    """The last day each of `patient`'s grants gives access, and why: grant id -> Ending."""
+    clinic = current_clinic()
+    return {grant.id: ending(grant, patient, clinic) for grant in grants}
+
+
+def requests_of(user: User) -> list[AccessRequest]:
+    """The requests `user` sent that wait for the clinic, or were declined, newest first."""
+    return list(db.session.scalars(
+        select(AccessRequest).where(AccessRequest.requester_id == user.id,
+                                    AccessRequest.status.in_(("pending", "declined")))
+        .order_by(AccessRequest.created_at.desc(), AccessRequest.id.desc()).limit(20)))
 
 
 def invitations_for(user: User) -> list[ProxyGrant]:
@@ -187,6 +240,8 @@ def set_age_rules(preset: str, ages: tuple[int | None, int, int] | None = None) 
     db.session.commit()
 
 
-def find_patient(number: str) -> Patient | None:
-    """The patient with this patient number, for staff matching a request."""
-    return db.session.scalar(select(Patient).where(Patient.patient_number == number.strip()))
+def child_candidates(query: str) -> list[Patient]:
+    """The patients a search for a request's child finds (name, patient ID or birth date)."""
+    from portal.staff.services import search_patients
+
+    return list(search_patients(query, page=1, per_page=20).items) if query else []

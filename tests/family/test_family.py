@@ -154,10 +154,12 @@ def test_request_approve_switch_and_revoke(client, db, clinic, app):
     login_as(staff, make_user(role="front_desk"))
     assert "Sanne Jansen" in staff.get("/staff/family").get_data(as_text=True)
     url = f"/staff/family/requests/{request.id}"
-    bad = post_form(staff, url, {"decision": "approve", "patient_number": "nope",
+    bad = post_form(staff, url, {"decision": "approve", "q": "Daan Jansen",
                                  "relationship": "parent", "reason": "Passport seen"})
     assert bad.status_code == 422
-    ok = post_form(staff, url, {"decision": "approve", "patient_number": "P-777777",
+    assert "Choose the child from the search results." in bad.get_data(as_text=True)
+    ok = post_form(staff, url, {"decision": "approve", "q": "Daan Jansen",
+                                "patient_id": child.id,
                                 "relationship": "parent", "perm_records": "y",
                                 "reason": "Passport seen"})
     assert ok.status_code == 303
