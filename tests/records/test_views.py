@@ -280,7 +280,7 @@ def test_medicines_current_first_then_stopped(client, patient_user):
     assert page.index("Current medicines") < page.index("Lisinopril") \
         < page.index("Stopped or finished") < page.index("Amoxicillin")
     assert "1 tablet every morning" in page and "Dr Vos" in page
-    assert "1 capsule each time, 3 times a day" in page
+    assert "1 capsule, 3 times a day" in page
     assert "Request a repeat prescription" not in page  # the messages area adds it
 
 
