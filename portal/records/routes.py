@@ -26,8 +26,6 @@ from portal.pipeline import BOTH, area_view
 from portal.records import bp, services, services_results
 from portal.records.charts import history_chart
 from portal.rendering import render, wants_fragment
-from portal.terminology.services import friendly_name
-from portal.terminology.services import friendly_name
 
 STAFF_PREFIX = "/staff/patients/<int:patient_id>"
 
@@ -147,6 +145,9 @@ def result(patient, item_id: int):
     if not current_user.is_staff:
         services.mark_seen(item)
     past = services_results.history(patient, item)
+    # Imported here: the terminology's staff forms load portal.forms, which loads this area.
+    from portal.terminology.services import friendly_name
+
     return render("records/result.html", patient=patient, item=item, history=past,
                   report=services_results.report_of(patient, item),
                   chart=history_chart(past.values, "history-chart", friendly_name(item)))
