@@ -269,7 +269,7 @@ def _files(count: int) -> str:
                    "name ending in .tar.gz. Default: backups/ in the instance folder "
                    "(PORTAL_INSTANCE_DIR).")
 def backup(output):
-    """Back up the database and the uploaded files into one archive.
+    """Back up the database, uploaded files included, into one archive.
 
     Safe while the portal runs. SQLite is copied with SQLite's online backup; PostgreSQL
     with pg_dump (custom format), which must be at least as new as the server and uses
@@ -290,27 +290,29 @@ def backup(output):
         made = create_backup(output)
     except BackupError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"Backup written: {made.path} ({_size(made.size)}, {_files(made.uploads)})")
+    click.echo(f"Backup written: {made.path} ({_size(made.size)})")
 
 
 @portal_cli.command("restore")
 @click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True,
-              help="Replace the current database and uploaded files without asking.")
+              help="Replace the current database without asking.")
 def restore(archive, yes):
-    """Replace the database and the uploaded files with those in ARCHIVE.
+    """Replace the database (uploaded files included) with the one in ARCHIVE.
 
     ARCHIVE is a file made by `flask portal backup`. It is checked first (every file
     against its checksum in the manifest; the kind of database; the migration it is at)
     and nothing is changed when it is damaged, holds another kind of database, or comes
     from a newer version of the portal than this one. Then, after you confirm (or with
-    --yes), the whole current database and upload folder are replaced: anything stored
-    since the backup was made is lost. Stop the portal first.
+    --yes), the whole current database is replaced: anything stored since the backup was
+    made is lost. Stop the portal first.
 
     SQLite is restored in one transaction; PostgreSQL with pg_restore --clean --if-exists
-    in one transaction; the upload folder is unpacked beside PORTAL_UPLOAD_DIR and then
-    swapped in. Nothing else is run: when the backup is from an older version of the
-    database, run `flask db upgrade` afterwards, as the command says.
+    in one transaction. Nothing else is run: when the backup is from an older version of
+    the database, run `flask db upgrade` afterwards, as the command says. An archive made
+    before uploaded files were kept in the database also holds the upload folder: it is
+    put in place of PORTAL_UPLOAD_DIR, and `flask db upgrade` moves its files into the
+    database.
     """
     from portal.backup import BackupError, prepare_restore
 
@@ -318,16 +320,20 @@ def restore(archive, yes):
         with prepare_restore(archive) as prepared:
             click.echo(f"{archive.name} checked: made {prepared.manifest.get('created_at')} "
                        f"by portal {prepared.manifest.get('portal_version')}, {prepared.kind} "
-                       f"database at migration {prepared.revision}, "
-                       f"{_files(prepared.uploads)}.")
+                       f"database at migration {prepared.revision}"
+                       + (f", {_files(prepared.uploads)} from before files were kept in "
+                          "the database." if prepared.uploads else "."))
             if not yes:
-                click.confirm("This replaces the current database and all uploaded files; "
+                click.confirm("This replaces the current database, uploaded files included; "
                               "anything stored since the backup was made is lost. Restore?",
                               abort=True)
             prepared.apply()
     except BackupError as error:
         raise click.ClickException(str(error)) from None
-    click.echo("Restored the database and the uploaded files.")
+    click.echo("Restored the database, uploaded files included.")
+    if prepared.uploads:
+        click.echo(f"The backup's {_files(prepared.uploads)} are in {prepared.old_uploads}, "
+                   "where `flask --app wsgi db upgrade` moves them into the database.")
     if prepared.dropped_tables:
         click.echo(f"Dropped {len(prepared.dropped_tables)} table(s) the backup did not have "
                    f"(made by a newer migration): {', '.join(prepared.dropped_tables)}.")

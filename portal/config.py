@@ -51,7 +51,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL", f"sqlite:///{instance / 'portal.db'}"),
         "INSTANCE_DIR": str(instance),
         "OUTBOX_DIR": _env("OUTBOX_DIR", str(instance / "outbox")),
-        "UPLOAD_DIR": _env("UPLOAD_DIR", str(instance / "uploads")),
+        # Uploads live in the database; this only names where migration 0012 reads old files.
+        "OLD_UPLOAD_DIR": _env("UPLOAD_DIR", str(instance / "uploads")),
         "SMTP_HOST": _env("SMTP_HOST"),
         "SMTP_PORT": _env_int("SMTP_PORT", 25),
         "MAIL_FROM": _env("MAIL_FROM", "portal@localhost"),

@@ -14,8 +14,8 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms.validators import ValidationError
 
+from portal.files import file_facts, upload_limit
 from portal.i18n import fmt_number
-from portal.records.documents import file_facts, upload_limit
 
 STASH_KEY = "stashed_form"
 #: Fields never kept: secrets, tokens and codes.

@@ -216,7 +216,7 @@ class StoredFile(db.Model):
     __tablename__ = "stored_files"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: None only for a file the move from the old upload folder did not find (migration 0012).
+    #: None only for a file the move from the old upload folder did not find (migration 0012_files).
     data: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True,
                                                deferred_raiseload=True)
     size: Mapped[int] = mapped_column(Integer)

@@ -77,7 +77,7 @@ def app(tmp_path_factory):
         "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
         "INSTANCE_DIR": str(instance),
         "OUTBOX_DIR": str(instance / "outbox"),
-        "UPLOAD_DIR": str(instance / "uploads"),
+        "OLD_UPLOAD_DIR": str(instance / "uploads"),
         "SERVER_NAME": None,
         "FAST_PASSWORD_HASHING": True,
     })

@@ -1,4 +1,4 @@
-"""Backups: the database and the uploaded files in one archive, and restoring from one.
+"""Backups: the database (uploaded files included) in one archive, and restoring from one.
 
 `flask portal backup` and `flask portal restore` (portal/cli.py) are thin wrappers
 around `create_backup` and `prepare_restore`.

@@ -1,8 +1,10 @@
-"""The backup archive: one .tar.gz holding the database, the uploaded files and a manifest.
+"""The backup archive: one .tar.gz holding the database and a manifest.
 
     database/portal.sqlite3   (or database/portal.pgdump: pg_dump's custom format)
-    uploads/...               the upload folder's files, as they are named there
     manifest.json             written last, because it lists every other member's sha256
+
+Uploaded files are rows of the database. Archives made before they were (migration
+0012_files) also hold uploads/..., the upload folder's files; those are still read.
 
 Reading is one streaming pass: each member is unpacked to the place the caller names
 while its checksum is taken, and only then compared with the manifest, so a damaged
@@ -25,6 +27,7 @@ from sqlalchemy.engine import Engine
 FORMAT = 1
 MANIFEST = "manifest.json"
 DATABASE_MEMBERS = {"sqlite": "database/portal.sqlite3", "postgresql": "database/portal.pgdump"}
+#: Where archives made before files moved into the database kept the upload folder.
 UPLOADS = "uploads"
 _CHUNK = 1 << 20
 _MANIFEST_LIMIT = 16 << 20
@@ -96,21 +99,6 @@ class ArchiveWriter:
             self._tar.addfile(_member(name, facts.st_size, facts.st_mtime), reader)
         self.files[name] = {"sha256": reader.sha256.hexdigest(), "size": facts.st_size}
         return True
-
-    def add_folder(self, prefix: str, folder: Path) -> int:
-        """Add every regular file under `folder` as prefix/<its path there>; return how many."""
-        added = 0
-        if not folder.is_dir():
-            return added
-        for root, dirs, names in os.walk(folder):
-            dirs.sort()
-            for file_name in sorted(names):
-                path = Path(root, file_name)
-                if path.is_symlink() or not path.is_file():
-                    continue
-                relative = path.relative_to(folder).as_posix()
-                added += self.add_file(f"{prefix}/{relative}", path)
-        return added
 
     def finish(self, manifest: dict) -> None:
         """Write the manifest (with every member's checksum), then give the archive its name."""

@@ -1,4 +1,4 @@
-"""Making a backup: the database and the upload folder, into one new archive."""
+"""Making a backup: the database (which holds the uploaded files too), into one new archive."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from portal.backup import postgres, sqlite
 from portal.backup.archive import (
     DATABASE_MEMBERS,
     FORMAT,
-    UPLOADS,
     ArchiveWriter,
     BackupError,
     database_kind,
@@ -28,11 +27,10 @@ ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
 
 @dataclass(frozen=True)
 class Backup:
-    """A finished backup: where it is, how big, and how many uploaded files it holds."""
+    """A finished backup: where it is, and how big."""
 
     path: Path
     size: int
-    uploads: int
 
 
 def archive_path(output: Path | None, now: datetime) -> Path:
@@ -47,9 +45,6 @@ def archive_path(output: Path | None, now: datetime) -> Path:
     else:
         folder = output or Path(current_app.config["INSTANCE_DIR"]) / "backups"
         target = folder / f"portal-backup-{now:%Y%m%d-%H%M%S}.tar.gz"
-    if folder.resolve().is_relative_to(Path(current_app.config["UPLOAD_DIR"]).resolve()):
-        raise BackupError("A backup cannot go into the upload folder (PORTAL_UPLOAD_DIR), "
-                          "which it holds; choose another folder.")
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     return target
 
@@ -62,10 +57,10 @@ def _portal_version() -> str:
 
 
 def create_backup(output: Path | None = None) -> Backup:
-    """Write the database and the upload folder into one new archive, readable by its owner.
+    """Write the database into one new archive, readable by its owner.
 
-    The database is copied first and the files after, so that files uploaded meanwhile
-    are extra rather than missing.
+    Uploaded files are rows of the database (portal/files.py), so the copy holds them,
+    consistent with the rows they belong to.
     """
     now = datetime.now(UTC)
     target = archive_path(output, now)
@@ -81,12 +76,10 @@ def create_backup(output: Path | None = None) -> Backup:
             revision = _live_revision(engine)
         with ArchiveWriter(target) as archive:
             archive.add_file(DATABASE_MEMBERS[kind], copy)
-            uploads = archive.add_folder(UPLOADS, Path(current_app.config["UPLOAD_DIR"]))
             archive.finish({"format": FORMAT, "portal_version": _portal_version(),
                             "created_at": now.isoformat(timespec="seconds"),
-                            "alembic_revision": revision, "database": facts,
-                            "uploads": uploads})
-    return Backup(path=target, size=target.stat().st_size, uploads=uploads)
+                            "alembic_revision": revision, "database": facts})
+    return Backup(path=target, size=target.stat().st_size)
 
 
 def _live_revision(engine: Engine) -> str | None:

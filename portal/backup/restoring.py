@@ -3,6 +3,10 @@
 The archive is unpacked beside the live data and checked (every member's checksum, the
 kind of database, the migration it is at) before anything is replaced: a damaged or
 unsuitable backup changes nothing.
+
+An archive made before uploaded files moved into the database also holds the upload
+folder. Its files are put back into the old upload folder (PORTAL_UPLOAD_DIR), where
+`flask db upgrade` (migration 0012_files) finds them and moves them into the database.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ class Restore:
 
     @property
     def uploads(self) -> int:
+        """Uploaded files the archive holds as files (only archives made before 0012_files)."""
         return sum(name.startswith(f"{UPLOADS}/") for name in self.manifest["files"])
 
     def _temporary_dir(self, beside: Path, label: str) -> Path:
@@ -66,25 +71,31 @@ class Restore:
         return sqlite.database_path(db.engine) if self.kind == "sqlite" else None
 
     @property
-    def _live_uploads(self) -> Path:
-        return Path(current_app.config["UPLOAD_DIR"]).resolve()
+    def old_uploads(self) -> Path:
+        """Where an old archive's files go for migration 0012_files to move them in."""
+        return Path(current_app.config["OLD_UPLOAD_DIR"]).resolve()
+
+    def _stage_uploads(self) -> Path:
+        if self.staged_uploads is None:
+            uploads = self.old_uploads
+            if os.path.ismount(uploads):
+                raise BackupError(f"The upload folder {uploads} is a mount point, which "
+                                  "cannot be swapped for the restored one. Set "
+                                  "PORTAL_UPLOAD_DIR to a folder inside it. Nothing was "
+                                  "changed.")
+            self.staged_uploads = self._temporary_dir(uploads.parent, uploads.name)
+        return self.staged_uploads
 
     def unpack(self) -> None:
         """Unpack and check the archive; raise BackupError if it must not be restored."""
         live = self._live_database
         work = self._temporary_dir(live.parent if live else
                                    Path(current_app.config["INSTANCE_DIR"]), "database")
-        uploads = self._live_uploads
-        if os.path.ismount(uploads):
-            raise BackupError(f"The upload folder {uploads} is a mount point, which cannot "
-                              "be swapped for the restored one. Set PORTAL_UPLOAD_DIR to a "
-                              "folder inside it. Nothing was changed.")
         self.staged_database = work / "database"
-        self.staged_uploads = self._temporary_dir(uploads.parent, uploads.name)
 
         def destination(name: str) -> Path:
             if name.startswith(f"{UPLOADS}/"):
-                return self.staged_uploads / name.removeprefix(f"{UPLOADS}/")
+                return self._stage_uploads() / name.removeprefix(f"{UPLOADS}/")
             if name == DATABASE_MEMBERS[self.kind]:
                 return self.staged_database
             if name in DATABASE_MEMBERS.values():
@@ -123,14 +134,16 @@ class Restore:
                 "restore. Nothing was changed.")
 
     def apply(self) -> None:
-        """Replace the live database, then the upload folder, with the backup's."""
+        """Replace the live database with the backup's (and, from an old archive, the old
+        upload folder with its files)."""
         if self.kind == "sqlite":
             sqlite.replace_database(self.staged_database, self._live_database)
         else:
             self.dropped_tables = postgres.restore(
                 db.engine, self.staged_database,
                 self.manifest["database"].get("pg_dump_version"))
-        _swap_folder(self.staged_uploads, self._live_uploads)
+        if self.staged_uploads is not None:
+            _swap_folder(self.staged_uploads, self.old_uploads)
 
     def discard(self) -> None:
         """Remove whatever was unpacked and not used."""

@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
+from portal.models import WithStoredFile
 from portal.types import UTCDateTime, utcnow
 
 #: Money columns: twelve digits, two after the point (EUR, PLN and USD all use cents).
@@ -159,8 +160,11 @@ class PaymentPlan(db.Model):
     __table_args__ = (UniqueConstraint("statement_id"),)
 
 
-class Coverage(db.Model):
-    """One version of a patient's insurance cover; a change adds a version for review."""
+class Coverage(WithStoredFile, db.Model):
+    """One version of a patient's insurance cover; a change adds a version for review.
+
+    `file` is the photo of the card, if any; versions that kept the card share its file.
+    """
 
     __tablename__ = "billing_coverages"
 
@@ -173,12 +177,6 @@ class Coverage(db.Model):
     relation: Mapped[str] = mapped_column(String(10), default="self")
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
-    #: A photo of the card, stored like documents (outside the web root, random name).
-    filename: Mapped[str | None] = mapped_column(String(200))
-    content_type: Mapped[str | None] = mapped_column(String(50))
-    size: Mapped[int | None] = mapped_column(Integer)
-    stored_name: Mapped[str | None] = mapped_column(String(64))
-    sha256: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     needs_review: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -20,8 +20,8 @@ from portal.demo_records import CENTRE, DOCTOR, DemoRecord
 from portal.extensions import db
 from portal.family.models import AccessRequest, ProxyGrant
 from portal.fhir import making as fhir
+from portal.files import file_of
 from portal.models import Patient, User
-from portal.records.documents import upload_dir
 from portal.types import utcnow
 
 PARENT = ("marloes", "Marloes Jansen", "marloes.jansen@mail.example", "nl")
@@ -30,7 +30,6 @@ RIGHTS = ["records", "messages", "appointments", "billing", "account"]
 
 #: A pending request: requester's username, child as typed, birth date, document name.
 REQUEST = ("kasia", "Jakub", "Kowalski", date(2014, 3, 27), "akt-urodzenia.pdf")
-REQUEST_FILE = "demo-proxy-request-document"
 #: The smallest PDF a viewer opens: one empty page.
 PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids"
        b"[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>"
@@ -90,14 +89,10 @@ def _request(requester: User | None) -> None:
     if requester is None or db.session.scalar(select(AccessRequest.id).where(
             AccessRequest.requester_id == requester.id)):
         return
-    path = upload_dir() / REQUEST_FILE
-    if not path.exists():
-        path.write_bytes(PDF)
-        path.chmod(0o600)
     db.session.add(AccessRequest(
         requester_id=requester.id, given_name=given, family_name=family, birth_date=born,
         relationship_kind="parent", note="Jestem mamą Jakuba.", decision_note="",
-        stored_name=REQUEST_FILE, filename=filename, content_type="application/pdf"))
+        file=file_of(PDF, filename)))
 
 
 def _conversation(child: Patient, parent: User, desk: User) -> None:

@@ -8,7 +8,7 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
-from portal.models import Patient, User
+from portal.models import Patient, User, WithStoredFile
 from portal.types import UTCDateTime, utcnow
 
 RELATIONSHIPS = ("parent", "guardian", "carer", "partner", "other")
@@ -54,8 +54,11 @@ class ProxyGrant(db.Model):
                       Index("ix_proxy_grants_patient", "patient_id", "status"))
 
 
-class AccessRequest(db.Model):
-    """A parent's or carer's request to act for a child, waiting for staff to check it."""
+class AccessRequest(WithStoredFile, db.Model):
+    """A parent's or carer's request to act for a child, waiting for staff to check it.
+
+    `file` is the optional supporting document (a birth certificate, a court order).
+    """
 
     __tablename__ = "proxy_requests"
 
@@ -69,10 +72,6 @@ class AccessRequest(db.Model):
     #: pending, approved or declined.
     status: Mapped[str] = mapped_column(String(10), default="pending")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # The optional supporting document, stored like record documents.
-    stored_name: Mapped[str | None] = mapped_column(String(80))
-    filename: Mapped[str | None] = mapped_column(String(200))
-    content_type: Mapped[str | None] = mapped_column(String(100))
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_note: Mapped[str] = mapped_column(Text, default="")

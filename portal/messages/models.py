@@ -14,8 +14,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
-from portal.models import Patient, User
-from portal.records.models import StoredFileColumns
+from portal.models import Patient, User, WithStoredFile
 from portal.types import UTCDateTime, utcnow
 
 #: Thread status: waiting for the clinic, or dealt with (a new patient message reopens it).
@@ -109,13 +108,14 @@ class Message(db.Model):
     __table_args__ = (Index("ix_messages_thread_sent", "thread_id", "sent_at"),)
 
 
-class Attachment(StoredFileColumns, db.Model):
-    """A file sent with a message; kept outside the web root under a random name."""
+class Attachment(WithStoredFile, db.Model):
+    """A file sent with a message, saved in the database with it."""
 
     __tablename__ = "message_attachments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"), index=True)
 
 
 class RepeatRequest(db.Model):

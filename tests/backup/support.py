@@ -21,7 +21,7 @@ PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n" +
 
 @contextmanager
 def own_portal(instance: Path, database_url: str | None = None, migrate: bool = True):
-    """An app with its own instance folder and upload folder, its context pushed.
+    """An app with its own instance folder, its context pushed.
 
     The database is SQLite in the instance folder unless `database_url` names another.
     """
@@ -29,7 +29,7 @@ def own_portal(instance: Path, database_url: str | None = None, migrate: bool = 
         "ENV_NAME": "testing", "TESTING": True, "FAST_PASSWORD_HASHING": True,
         "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{instance / 'portal.db'}",
         "INSTANCE_DIR": str(instance), "OUTBOX_DIR": str(instance / "outbox"),
-        "UPLOAD_DIR": str(instance / "uploads"), "SERVER_NAME": None,
+        "OLD_UPLOAD_DIR": str(instance / "uploads"), "SERVER_NAME": None,
     })
     with app.app_context():
         if migrate:
@@ -51,8 +51,7 @@ def store_some_data() -> dict:
     document = add_document(patient, clinician, "Discharge letter",
                             FileStorage(io.BytesIO(PDF), filename="letter.pdf",
                                         content_type="application/pdf"))
-    return {"patient_id": patient.id, "document_id": document.id,
-            "stored_name": document.stored_name}
+    return {"patient_id": patient.id, "document_id": document.id, "file_id": document.file_id}
 
 
 def snapshot() -> dict[str, list]:

@@ -16,14 +16,14 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 from portal.backup import postgres
 from portal.backup.archive import ArchiveWriter, BackupError
 from portal.extensions import db as _db
-from portal.models import Patient
-from tests.backup.support import PDF, cli, files_in, own_portal, snapshot, store_some_data
+from portal.models import Patient, StoredFile
+from tests.backup.support import PDF, cli, own_portal, snapshot, store_some_data
 from tests.conftest import make_patient
 
 URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
@@ -44,7 +44,7 @@ def _require_postgres() -> None:
 
 @pytest.fixture
 def pg_portal(app, tmp_path):
-    """A portal on the suite's PostgreSQL database with an upload folder of its own.
+    """A portal on the suite's PostgreSQL database, with some data (a letter among it).
 
     The suite's `db` fixture empties the tables afterwards, as after any test.
     """
@@ -62,8 +62,7 @@ def _back_up(portal, target: Path) -> Path:
 
 
 def test_round_trip_on_postgresql(pg_portal, tmp_path):
-    uploads = Path(pg_portal.config["UPLOAD_DIR"])
-    rows, files = snapshot(), files_in(uploads)
+    rows = snapshot()
     archive = _back_up(pg_portal, tmp_path / "pg.tar.gz")
     assert stat.S_IMODE(archive.stat().st_mode) == 0o600
     with tarfile.open(archive) as tar:
@@ -72,7 +71,7 @@ def test_round_trip_on_postgresql(pg_portal, tmp_path):
     _db.session.get(Patient, pg_portal.stored["patient_id"]).given_name = "Changed"
     _db.session.commit()
     make_patient(given_name="Newcomer")
-    (uploads / pg_portal.stored["stored_name"]).unlink()
+    _db.session.execute(text("UPDATE stored_files SET data = :junk"), {"junk": b"%PDF-lost"})
     # A table a newer migration made, pointing at a table the restore drops and remakes.
     _db.session.execute(text("CREATE TABLE future_notes (id integer PRIMARY KEY, "
                              "patient_id integer REFERENCES patients (id))"))
@@ -85,7 +84,8 @@ def test_round_trip_on_postgresql(pg_portal, tmp_path):
     assert result.exit_code == 0, result.output
     assert "future_notes" in result.output
     assert snapshot() == rows
-    assert files_in(uploads) == files and files[pg_portal.stored["stored_name"]] == PDF
+    assert _db.session.scalar(select(StoredFile.data).where(
+        StoredFile.id == pg_portal.stored["file_id"])) == PDF
     # The database is as the migrations make it, for the rest of the suite.
     with _db.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), _db.metadata) == []

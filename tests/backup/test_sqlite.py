@@ -13,27 +13,33 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from flask_migrate import upgrade
 from sqlalchemy import select, text
 
 from portal.backup.archive import ArchiveWriter
 from portal.extensions import db as _db
-from portal.models import Patient
-from portal.records.documents import stored_path
+from portal.models import Patient, StoredFile
 from portal.records.models import Document
 from tests.backup.support import PDF, cli, files_in, own_portal, snapshot, store_some_data
 from tests.conftest import make_patient
+from tests.foundation.old_uploads import revision_before_files, store_old_style_rows
 
 
 @pytest.fixture
 def portal(tmp_path):
-    """A portal on its own SQLite database and upload folder, with some data stored."""
+    """A portal on its own SQLite database, with some data stored (a letter among it)."""
     with own_portal(tmp_path / "instance") as app:
         app.stored = store_some_data()
         yield app
 
 
 def _uploads(app) -> Path:
-    return Path(app.config["UPLOAD_DIR"])
+    """The folder uploads were kept in before they moved into the database."""
+    return Path(app.config["OLD_UPLOAD_DIR"])
+
+
+def _file_bytes(file_id: int) -> bytes | None:
+    return _db.session.scalar(select(StoredFile.data).where(StoredFile.id == file_id))
 
 
 def _back_up(app, folder: Path) -> Path:
@@ -49,10 +55,11 @@ def _change_everything(app) -> None:
     stored = app.stored
     _db.session.get(Patient, stored["patient_id"]).given_name = "Changed"
     _db.session.delete(_db.session.get(Document, stored["document_id"]))
+    _db.session.delete(_db.session.get(StoredFile, stored["file_id"]))
+    _db.session.add(StoredFile(data=b"%PDF-came later", size=15, sha256="0" * 64,
+                               content_type="application/pdf", filename="later.pdf"))
     _db.session.commit()
     make_patient(given_name="Newcomer")
-    (_uploads(app) / stored["stored_name"]).unlink()
-    (_uploads(app) / "stray-file").write_bytes(b"came later")
 
 
 def _leftovers(app) -> list[Path]:
@@ -63,22 +70,21 @@ def _leftovers(app) -> list[Path]:
 
 
 def test_round_trip_brings_back_every_row_and_file(portal, tmp_path):
-    rows, files = snapshot(), files_in(_uploads(portal))
-    assert files[portal.stored["stored_name"]] == PDF
+    rows = snapshot()
+    assert _file_bytes(portal.stored["file_id"]) == PDF
 
     archive = _back_up(portal, tmp_path / "backups")
     _change_everything(portal)
-    assert snapshot() != rows and files_in(_uploads(portal)) != files
+    assert snapshot() != rows and _file_bytes(portal.stored["file_id"]) is None
 
     result = cli(portal, "restore", "--yes", str(archive))
     assert result.exit_code == 0, result.output
     assert "Restored" in result.output and "db upgrade" not in result.output
     assert snapshot() == rows
-    assert files_in(_uploads(portal)) == files
     document = _db.session.get(Document, portal.stored["document_id"])
-    content = stored_path(document).read_bytes()
-    assert content == PDF and hashlib.sha256(content).hexdigest() == document.sha256
-    assert stat.S_IMODE(_uploads(portal).stat().st_mode) == 0o700
+    content = _file_bytes(document.file_id)
+    assert content == PDF and hashlib.sha256(content).hexdigest() == document.file.sha256
+    assert not _uploads(portal).exists()  # a backup is the database alone
     assert _leftovers(portal) == []
 
 
@@ -96,8 +102,8 @@ def test_the_archive_is_private_named_by_time_and_described_by_its_manifest(port
         manifest = json.loads(tar.extractfile("manifest.json").read())
         members = {name: tar.extractfile(name).read() for name in names
                    if name != "manifest.json"}
-    assert set(names) == {"manifest.json", "database/portal.sqlite3",
-                          f"uploads/{portal.stored['stored_name']}"}
+    assert set(names) == {"manifest.json", "database/portal.sqlite3"}
+    assert PDF in members["database/portal.sqlite3"]  # the letter is in the database
     head = _db.session.scalar(text("SELECT version_num FROM alembic_version"))
     assert manifest["alembic_revision"] == head
     assert manifest["database"]["kind"] == "sqlite"
@@ -122,13 +128,6 @@ def test_an_archive_name_is_used_as_given_and_never_overwritten(portal, tmp_path
     assert [p.name for p in tmp_path.iterdir() if "nightly" in p.name] == ["nightly.tar.gz"]
 
 
-def test_a_backup_never_goes_into_the_upload_folder_it_holds(portal):
-    for output in (_uploads(portal), _uploads(portal) / "nested", _uploads(portal) / "b.tar.gz"):
-        result = cli(portal, "backup", "--output", str(output))
-        assert result.exit_code == 1 and "cannot go into the upload folder" in result.output
-    assert sorted(files_in(_uploads(portal))) == [portal.stored["stored_name"]]
-
-
 def test_backup_is_a_consistent_snapshot_while_the_portal_writes(portal, tmp_path):
     database = Path(_db.engine.url.database)
     make_patient(given_name="Committed")  # sits in the -wal file, not yet in portal.db
@@ -151,11 +150,11 @@ def test_backup_is_a_consistent_snapshot_while_the_portal_writes(portal, tmp_pat
 
 def _assert_refused_and_unchanged(app, archive: Path, expected: str, *args: str,
                                   input: str | None = None):
-    rows, files = snapshot(), files_in(_uploads(app))
+    rows = snapshot()
     result = cli(app, "restore", *args, str(archive), input=input)
     assert result.exit_code == 1, result.output
     assert expected in result.output
-    assert snapshot() == rows and files_in(_uploads(app)) == files
+    assert snapshot() == rows
     assert _leftovers(app) == []
 
 
@@ -177,13 +176,13 @@ def test_a_damaged_archive_is_refused_and_nothing_changes(portal, tmp_path):
     archive = _back_up(portal, tmp_path / "backups")
     _change_everything(portal)
     for name, damaged in _corrupt_copies(archive, tmp_path).items():
-        rows, files = snapshot(), files_in(_uploads(portal))
+        rows = snapshot()
         result = cli(portal, "restore", "--yes", str(damaged))
         assert result.exit_code == 1, (name, result.output)
         assert re.search(r"cannot be read|failed its checks|has no manifest", result.output), (
             name, result.output)
         assert "Nothing was changed" in result.output
-        assert snapshot() == rows and files_in(_uploads(portal)) == files, name
+        assert snapshot() == rows, name
         assert _leftovers(portal) == [], name
 
 
@@ -199,9 +198,8 @@ def _repack(archive: Path, target: Path, change) -> Path:
 
 def test_a_member_that_differs_from_its_checksum_is_refused(portal, tmp_path):
     archive = _back_up(portal, tmp_path / "backups")
-    stored_name = portal.stored["stored_name"]
     tampered = _repack(archive, tmp_path / "tampered.tar.gz", lambda name, data: (
-        data.replace(b"%PDF", b"%PDX") if name == f"uploads/{stored_name}" else data))
+        data.replace(b"%PDF", b"%PDX") if name == "database/portal.sqlite3" else data))
     _change_everything(portal)
     _assert_refused_and_unchanged(portal, tampered, "differ from their checksum", "--yes")
 
@@ -231,7 +229,7 @@ def test_a_backup_from_an_older_migration_is_restored_with_advice_to_upgrade(por
 
 
 def test_restore_asks_first_and_refuses_without_a_yes(portal, tmp_path):
-    rows, files = snapshot(), files_in(_uploads(portal))
+    rows = snapshot()
     archive = _back_up(portal, tmp_path)
     _change_everything(portal)
     for answer in ("n\n", None):  # "no", and no answer at all (cron, a script)
@@ -239,7 +237,7 @@ def test_restore_asks_first_and_refuses_without_a_yes(portal, tmp_path):
     result = cli(portal, "restore", str(archive), input="y\n")
     assert result.exit_code == 0, result.output
     assert "replaces the current database" in result.output
-    assert snapshot() == rows and files_in(_uploads(portal)) == files
+    assert snapshot() == rows
 
 
 def test_a_postgresql_backup_is_not_restored_into_sqlite(portal, tmp_path):
@@ -265,16 +263,45 @@ def test_members_that_would_escape_the_upload_folder_are_refused(portal, tmp_pat
 
 
 def test_restore_onto_a_new_server_with_no_database_yet(portal, tmp_path):
-    rows, files = snapshot(), files_in(_uploads(portal))
+    rows = snapshot()
     archive = _back_up(portal, tmp_path / "backups")
     with own_portal(tmp_path / "new-server", migrate=False) as fresh:
         assert not Path(_db.engine.url.database).exists()
         result = cli(fresh, "restore", "--yes", str(archive))
         assert result.exit_code == 0, result.output
         assert snapshot() == rows
-        assert files_in(_uploads(fresh)) == files
+        assert _file_bytes(portal.stored["file_id"]) == PDF
         assert _db.session.scalar(select(Patient.given_name).where(
             Patient.id == portal.stored["patient_id"])) == "Zofia"
+
+
+def test_an_archive_from_before_files_moved_into_the_database_is_restored(portal, tmp_path):
+    """Old archives hold the upload folder: it comes back where `db upgrade` moves it in."""
+    old = tmp_path / "old-server"
+    with own_portal(old, migrate=False) as before:
+        upgrade(revision=revision_before_files())
+        with _db.engine.begin() as conn:
+            ids = store_old_style_rows(conn, _uploads(before))
+        revision = revision_before_files()
+        _db.engine.dispose()
+        archive = tmp_path / "old-backup.tar.gz"
+        with ArchiveWriter(archive) as writer:
+            writer.add_file("database/portal.sqlite3", old / "portal.db")
+            for name, _ in files_in(_uploads(before)).items():
+                writer.add_file(f"uploads/{name}", _uploads(before) / name)
+            writer.finish({"format": 1, "alembic_revision": revision,
+                           "database": {"kind": "sqlite", "member": "database/portal.sqlite3"},
+                           "uploads": 4})
+    result = cli(portal, "restore", "--yes", str(archive))
+    assert result.exit_code == 0, result.output
+    assert "4 uploaded files" in result.output and "db upgrade" in result.output
+    assert sorted(files_in(_uploads(portal))) == ["a1b2c3", "card01", "d4e5f6", "req01"]
+    assert stat.S_IMODE(_uploads(portal).stat().st_mode) == 0o700
+    assert _leftovers(portal) == []
+    _db.session.remove()
+    upgrade()
+    document = _db.session.get(Document, ids["document"])
+    assert _file_bytes(document.file_id) == files_in(_uploads(portal))["a1b2c3"]
 
 
 def test_help_explains_the_commands(app):

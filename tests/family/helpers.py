@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
-from flask import current_app
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.family.models import ProxyGrant
 from portal.family.rules import clinic_today
+from portal.files import file_of
 from portal.models import AuditEvent, Patient, User
-from portal.types import utcnow
 from tests.conftest import make_patient, make_user
 
 PDF = b"%PDF-1.4\n%%EOF\n"
@@ -63,12 +60,6 @@ def denied(user: User, patient: Patient) -> list[AuditEvent]:
         AuditEvent.outcome == "denied")))
 
 
-def _file(name: str) -> None:
-    folder = Path(current_app.config["UPLOAD_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_bytes(PDF)
-
-
 @dataclass
 class ChildData:
     """One of each thing a route of the matrix shows, in the child's record."""
@@ -85,19 +76,13 @@ def child_data(patient: Patient, author: User) -> ChildData:
     from portal.messages.models import Attachment, Message, Team, Thread
     from portal.records.models import Document
 
-    suffix = f"{patient.id}-{utcnow().timestamp()}"
-    _file(f"doc-{suffix}")
-    _file(f"att-{suffix}")
     document = Document(patient_id=patient.id, title="Letter from the hospital",
-                        filename="letter.pdf", content_type="application/pdf", size=len(PDF),
-                        stored_name=f"doc-{suffix}", sha256=hashlib.sha256(PDF).hexdigest())
+                        file=file_of(PDF, "letter.pdf"))
     team = Team(names={"en": "Desk"}, topics={"en": "Anything"}, position=1, active=True)
     thread = Thread(patient_id=patient.id, team=team, subject="Swimming", started_by_id=author.id,
                     message_count=1)
     message = Message(thread=thread, author=author, body="May he swim?")
-    message.attachments.append(Attachment(filename="note.pdf", content_type="application/pdf",
-                                          size=len(PDF), stored_name=f"att-{suffix}",
-                                          sha256="0" * 64))
+    message.attachments.append(Attachment(file=file_of(PDF, "note.pdf")))
     db.session.add_all([document, team, thread, message])
     db.session.commit()
     statement = post_statement(patient, [LineInput(clinic_today(), "Consultation",

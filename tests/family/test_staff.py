@@ -35,7 +35,7 @@ def test_a_request_with_a_document_reaches_staff_who_download_it(client, desk, a
     response = _ask(client, document=(io.BytesIO(PDF), "birth certificate.pdf"))
     assert response.status_code == 303
     found = db.session.scalar(select(AccessRequest))
-    assert found.filename == "birth certificate.pdf" and found.content_type == "application/pdf"
+    assert (found.file.filename, found.file.content_type) == ("birth certificate.pdf", "application/pdf")
     page = desk.get(f"/staff/family/requests/{found.id}").get_data(as_text=True)
     assert "Download birth certificate.pdf" in page
     download = desk.get(f"/staff/family/requests/{found.id}/document")
@@ -55,7 +55,7 @@ def test_a_request_without_a_document_has_no_download(client, desk):
     login_as(client, parent())
     assert _ask(client).status_code == 303
     found = db.session.scalar(select(AccessRequest))
-    assert found.stored_name is None
+    assert found.file is None
     assert "Download" not in desk.get(f"/staff/family/requests/{found.id}").get_data(
         as_text=True)
     assert desk.get(f"/staff/family/requests/{found.id}/document").status_code == 404

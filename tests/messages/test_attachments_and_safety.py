@@ -10,6 +10,7 @@ from sqlalchemy import select
 from portal.auth.models import UserSession
 from portal.extensions import db
 from portal.messages.models import Attachment
+from portal.models import StoredFile
 from tests.conftest import login_as, make_user
 from tests.messages.helpers import PDF, PNG, send, threads
 
@@ -17,9 +18,11 @@ SCRIPT = '<script>alert("x")</script>'
 IMAGE = '<img src=x onerror=alert(1)>'
 
 
-def _stored_files(app) -> list[Path]:
-    folder = Path(app.config["UPLOAD_DIR"])
-    return sorted(folder.iterdir()) if folder.exists() else []
+def _stored_files(app) -> list[int]:
+    """The stored files' ids; the old upload folder stays empty, whatever happens."""
+    folder = Path(app.config["OLD_UPLOAD_DIR"])
+    assert not folder.exists() or list(folder.iterdir()) == []
+    return list(db.session.scalars(select(StoredFile.id)))
 
 
 def test_a_pdf_is_stored_privately_and_downloaded_safely(app, client, teams):
@@ -27,7 +30,7 @@ def test_a_pdf_is_stored_privately_and_downloaded_safely(app, client, teams):
     before = _stored_files(app)
     assert send(client, teams["doctors"], file=("referral letter.pdf", PDF)).status_code == 303
     [attachment] = db.session.scalars(select(Attachment)).all()
-    assert (attachment.filename, attachment.content_type, attachment.size) == (
+    assert (attachment.file.filename, attachment.file.content_type, attachment.file.size) == (
         "referral letter.pdf", "application/pdf", len(PDF))
     assert len(_stored_files(app)) == len(before) + 1
     thread = threads()[0]
@@ -71,7 +74,7 @@ def test_a_png_named_pdf_is_kept_as_the_png_it_is(client, teams):
     login_as(client, make_user())
     send(client, teams["doctors"], file=("scan.pdf", PNG))
     attachment = db.session.scalar(select(Attachment))
-    assert (attachment.filename, attachment.content_type) == ("scan.png", "image/png")
+    assert (attachment.file.filename, attachment.file.content_type) == ("scan.png", "image/png")
 
 
 def test_script_and_html_in_subject_body_and_file_name_are_shown_as_text(app, client, teams,
@@ -92,7 +95,7 @@ def test_script_and_html_in_subject_body_and_file_name_are_shown_as_text(app, cl
     page = client.get(f"/messages/{thread.id}").get_data(as_text=True)
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
-    filename = db.session.scalar(select(Attachment.filename))
+    filename = db.session.scalar(select(StoredFile.filename))
     assert "<" not in filename and ">" not in filename and filename.endswith(".pdf")
     assert "<b onmouseover" not in page
 

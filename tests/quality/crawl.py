@@ -18,6 +18,7 @@ from portal import demo
 from portal.auth.tokens import make_token
 from portal.extensions import db
 from portal.family import demo as family_demo
+from portal.files import file_of
 from portal.models import Patient, User
 from portal.types import utcnow
 from tests.conftest import count_queries, post_form, totp_now
@@ -74,10 +75,7 @@ def _record_item(visit: Visit, kind: str) -> int:
 
 def _document(visit: Visit) -> int:
     """The first document of the visit's patient; a small PDF is added when there is none."""
-    import hashlib
-    from pathlib import Path
 
-    from flask import current_app
 
     from portal.records.models import Document
 
@@ -85,13 +83,8 @@ def _document(visit: Visit) -> int:
                               .order_by(Document.id).limit(1))
     if found:
         return found
-    content, name = b"%PDF-1.4\n%%EOF\n", f"crawl-{visit.patient.id}"
-    folder = Path(current_app.config["UPLOAD_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_bytes(content)
-    document = Document(patient_id=visit.patient.id, title="Letter", filename="letter.pdf",
-                        content_type="application/pdf", size=len(content), stored_name=name,
-                        sha256=hashlib.sha256(content).hexdigest())
+    document = Document(patient_id=visit.patient.id, title="Letter",
+                        file=file_of(b"%PDF-1.4\n%%EOF\n", "letter.pdf"))
     db.session.add(document)
     db.session.commit()
     return document.id
@@ -115,25 +108,12 @@ def _attachment(visit: Visit) -> int:
                               .where(Message.thread_id == thread_id).limit(1))
     if found or not thread_id:
         return found or 0
-    content, name = b"%PDF-1.4\n%%EOF\n", f"crawl-attachment-{thread_id}"
-    _private_file(name, content)
     message = Message(thread_id=thread_id, body="A file", author_id=_account(visit).id
                       if visit.user is None or not visit.user.is_staff else visit.user.id)
-    message.attachments.append(Attachment(filename="scan.pdf", content_type="application/pdf",
-                                          size=len(content), stored_name=name, sha256="0" * 64))
+    message.attachments.append(Attachment(file=file_of(b"%PDF-1.4\n%%EOF\n", "scan.pdf")))
     db.session.add(message)
     db.session.commit()
     return message.attachments[0].id
-
-
-def _private_file(name: str, content: bytes) -> None:
-    from pathlib import Path
-
-    from flask import current_app
-
-    folder = Path(current_app.config["UPLOAD_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_bytes(content)
 
 
 def _current_medicine(visit: Visit) -> int:
@@ -199,28 +179,19 @@ def _billing_item(visit: Visit, kind: str) -> int:
 
 def _coverage_card(visit: Visit) -> int:
     """The visit's patient's insurance cover with a card photo, added when there is none."""
-    import hashlib
     from datetime import date
-    from pathlib import Path
-
-    from flask import current_app
 
     from portal.billing.models import Coverage
 
     found = db.session.scalar(select(Coverage.id).where(
-        Coverage.patient_id == visit.patient.id, Coverage.stored_name.is_not(None))
+        Coverage.patient_id == visit.patient.id, Coverage.file_id.is_not(None))
         .order_by(Coverage.id).limit(1))
     if found:
         return found
-    content, name = b"\x89PNG\r\n\x1a\n" + b"0" * 16, f"crawl-card-{visit.patient.id}"
-    folder = Path(current_app.config["UPLOAD_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_bytes(content)
     coverage = Coverage(patient_id=visit.patient.id, insurer="Crawl Insurance",
                         member_number="C-1", holder_name=visit.patient.full_name,
-                        valid_from=date(2026, 1, 1), filename="card.png",
-                        content_type="image/png", size=len(content), stored_name=name,
-                        sha256=hashlib.sha256(content).hexdigest(), needs_review=False)
+                        valid_from=date(2026, 1, 1), needs_review=False,
+                        file=file_of(b"\x89PNG\r\n\x1a\n" + b"0" * 16, "card.png"))
     db.session.add(coverage)
     db.session.commit()
     return coverage.id

@@ -13,8 +13,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 from portal.extensions import db
+from portal.files import file_of
 from portal.models import AuditEvent, Patient, User
 from portal.types import utcnow
+
+#: A small PDF for the seeded letters and attachments; the lists never load it.
+SEED_PDF = b"%PDF-1.4\n%%EOF\n" + b"0" * 4096
 
 ItemSeeder = Callable[[Patient, User, int], None]
 
@@ -103,7 +107,7 @@ def health_record(patient: Patient, user: User, n: int) -> None:
 @item_seeder
 def documents_and_record_views(patient: Patient, user: User, n: int) -> None:
     """Letters in the record and staff looking at it, as /record/documents and
-    /record/activity list them (the files themselves are not needed to list them)."""
+    /record/activity list them (the lists never load the files' bytes)."""
     from portal.records.models import Document
 
     staff = User(username=f"seed-clinician-{patient.id}", role="clinician",
@@ -112,9 +116,8 @@ def documents_and_record_views(patient: Patient, user: User, n: int) -> None:
     db.session.flush()
     start = utcnow() - timedelta(days=n)
     db.session.add_all(
-        Document(patient_id=patient.id, title=f"Letter {i}", filename=f"letter-{i}.pdf",
-                 content_type="application/pdf", size=1024, sha256="0" * 64,
-                 stored_name=f"seed-{patient.id}-{i}", uploaded_at=start + timedelta(hours=i),
+        Document(patient_id=patient.id, title=f"Letter {i}",
+                 file=file_of(SEED_PDF, f"letter-{i}.pdf"), uploaded_at=start + timedelta(hours=i),
                  uploaded_by_id=staff.id)
         for i in range(n))
     db.session.add_all(
@@ -157,10 +160,7 @@ def messages_and_repeat_requests(patient: Patient, user: User, n: int) -> None:
         message = Message(thread_id=long_thread.id, author_id=staff[i].id if i % 2 else user.id,
                           from_clinic=bool(i % 2), kind=kind, body=f"Message {i}\nline two",
                           sent_at=start + timedelta(minutes=i))
-        message.attachments.append(Attachment(filename=f"scan-{i}.pdf",
-                                              content_type="application/pdf", size=2048,
-                                              stored_name=f"seed-msg-{patient.id}-{i}",
-                                              sha256="0" * 64))
+        message.attachments.append(Attachment(file=file_of(SEED_PDF, f"scan-{i}.pdf")))
         db.session.add(message)
     db.session.add_all(Message(thread_id=thread.id, author_id=user.id, body="Hello",
                                sent_at=thread.created_at) for thread in threads[1:])

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db as _db
-from portal.models import AuditEvent
-from portal.records.documents import safe_filename
+from portal.files import file_of, safe_filename
+from portal.models import AuditEvent, StoredFile
 from portal.records.models import Document
 from tests.conftest import count_queries, csrf_token, login_as, make_patient, make_user
 
@@ -25,16 +25,10 @@ EXE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 60
 
 @pytest.fixture
 def uploads(app):
-    """The upload folder of this test run, emptied before and after each test."""
-    folder = Path(app.config["UPLOAD_DIR"])
-
-    def clear():
-        for path in folder.glob("*") if folder.exists() else []:
-            path.unlink()
-
-    clear()
+    """The old upload folder, which nothing writes to any more: checked empty afterwards."""
+    folder = Path(app.config["OLD_UPLOAD_DIR"])
     yield folder
-    clear()
+    assert not folder.exists() or list(folder.iterdir()) == []
 
 
 def _upload(client, patient, content: bytes, filename: str, title: str = "Letter",
@@ -44,6 +38,10 @@ def _upload(client, patient, content: bytes, filename: str, title: str = "Letter
         data["csrf_token"] = csrf_token(client, f"/staff/patients/{patient.id}/documents/new")
     return client.post(f"/staff/patients/{patient.id}/documents", data=data,
                        content_type="multipart/form-data")
+
+
+def _stored_files() -> int:
+    return _db.session.scalar(select(func.count(StoredFile.id)))
 
 
 def _documents() -> list[Document]:
@@ -73,12 +71,11 @@ def test_front_desk_uploads_and_the_patient_downloads(client, app, clinic, uploa
     assert response.status_code == 303
     assert response.headers["Location"] == f"/staff/patients/{patient.id}"  # may not read it
     [document] = _documents()
-    assert (document.title, document.filename, document.content_type, document.size) == (
+    stored = document.file
+    assert (document.title, stored.filename, stored.content_type, stored.size) == (
         "Letter from the hospital", "Brief van het ziekenhuis.pdf", "application/pdf", len(PDF))
-    assert re.fullmatch(r"[0-9a-f]{32}", document.stored_name)
-    stored = uploads / document.stored_name
-    assert stored.read_bytes() == PDF and stored.stat().st_mode & 0o077 == 0
-    assert document.sha256 == hashlib.sha256(PDF).hexdigest()
+    assert _db.session.scalar(select(StoredFile.data).where(StoredFile.id == stored.id)) == PDF
+    assert stored.sha256 == hashlib.sha256(PDF).hexdigest()
     assert document.uploaded_by_id == staff.id
     event = _last_audit()
     assert (event.action, event.actor_id, event.patient_id, event.target) == (
@@ -117,7 +114,7 @@ def test_a_disguised_file_is_refused_next_to_the_field(client, clinic, uploads, 
     assert _field_error(page) == ("This file is not a PDF, JPEG or PNG, whatever its name "
                                   "says. Only those kinds of file can be added.")
     assert 'href="#file"' in page  # the error summary links to the field
-    assert _documents() == [] and list(uploads.glob("*")) == []
+    assert _documents() == [] and _stored_files() == 0
 
 
 @pytest.mark.parametrize("content, filename, stored_as, named", [
@@ -131,7 +128,7 @@ def test_a_file_is_kept_as_what_its_content_is(client, clinic, uploads, content,
     login_as(client, make_user(role="clinician"))
     assert _upload(client, patient, content, filename).status_code == 303
     [document] = _documents()
-    assert (document.content_type, document.filename) == (stored_as, named)
+    assert (document.file.content_type, document.file.filename) == (stored_as, named)
 
 
 def test_a_file_over_the_limit_gets_a_message_next_to_the_field(client, app, clinic, uploads,
@@ -158,7 +155,7 @@ def test_a_request_over_the_servers_limit_gets_the_413_page(client, app, clinic,
         content_type="multipart/form-data")
     assert response.status_code == 413
     assert "The file is too large" in response.get_data(as_text=True)
-    assert _documents() == [] and list(uploads.glob("*")) == []
+    assert _documents() == [] and _stored_files() == 0
 
 
 @pytest.mark.parametrize("title, content, field, message", [
@@ -180,7 +177,7 @@ def test_an_upload_without_its_csrf_token_is_refused(client, clinic, uploads):
     login_as(client, make_user(role="clinician"))
     response = _upload(client, patient, PDF, "a.pdf", token=False)
     assert response.status_code == 400
-    assert _documents() == [] and list(uploads.glob("*")) == []
+    assert _documents() == [] and _stored_files() == 0
 
 
 @pytest.mark.parametrize("role", ["billing", "patient"])
@@ -195,10 +192,7 @@ def test_only_clinicians_front_desk_and_admin_upload(client, clinic, uploads, ro
 
 
 def _stored(patient, title="Letter", content=PDF) -> Document:
-    document = Document(patient_id=patient.id, title=title, filename="letter.pdf",
-                        content_type="application/pdf", size=len(content),
-                        stored_name=f"test{patient.id}{title.replace(' ', '')}"[:80],
-                        sha256=hashlib.sha256(content).hexdigest())
+    document = Document(patient_id=patient.id, title=title, file=file_of(content, "letter.pdf"))
     _db.session.add(document)
     _db.session.commit()
     return document
@@ -208,8 +202,6 @@ def test_another_patients_document_is_404_with_an_audit_line(client, app, clinic
     me = make_user()
     other = make_patient()
     theirs = _stored(other, title="Their secret letter")
-    (uploads / theirs.stored_name).parent.mkdir(parents=True, exist_ok=True)
-    (uploads / theirs.stored_name).write_bytes(PDF)
     login_as(client, me)
     response = client.get(f"/record/documents/{theirs.id}")
     assert response.status_code == 404 and response.data != PDF
@@ -226,8 +218,6 @@ def test_another_patients_document_is_404_with_an_audit_line(client, app, clinic
 def test_staff_see_documents_through_the_staff_addresses(client, clinic, uploads):
     patient = make_patient()
     document = _stored(patient, title="Scan of the referral")
-    uploads.mkdir(parents=True, exist_ok=True)
-    (uploads / document.stored_name).write_bytes(PDF)
     clinician = make_user(role="clinician")
     login_as(client, clinician)
     base = f"/staff/patients/{patient.id}/record/documents"
@@ -259,7 +249,7 @@ def test_the_offered_file_name_is_safe(client, clinic, uploads, uploaded, offere
     login_as(client, make_user(role="clinician"))
     assert _upload(client, patient_user.patient, PDF, uploaded).status_code == 303
     [document] = _documents()
-    assert document.filename == offered
+    assert document.file.filename == offered
 
 
 @pytest.mark.parametrize("uploaded, offered", [

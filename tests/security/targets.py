@@ -76,18 +76,16 @@ def _stranger() -> User:
 def _access_request(visit: Visit) -> int:
     """A request (by the visit's patient) to act for a child, with a document, for staff."""
     from portal.family.models import AccessRequest
+    from portal.files import file_of
 
     account = visit.patient.account or _stranger()
     found = db.session.scalar(select(AccessRequest.id).where(
         AccessRequest.requester_id == account.id).limit(1))
     if found:
         return found
-    name = f"security-proxy-{account.id}"
-    crawl._private_file(name, b"%PDF-1.4\n%%EOF\n")
     request = AccessRequest(requester_id=account.id, given_name="Kid", family_name="Test",
                             birth_date=date(2019, 1, 1), relationship_kind="parent",
-                            stored_name=name, filename="birth.pdf",
-                            content_type="application/pdf")
+                            file=file_of(b"%PDF-1.4\n%%EOF\n", "birth.pdf"))
     db.session.add(request)
     db.session.commit()
     return request.id

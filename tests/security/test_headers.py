@@ -124,7 +124,6 @@ def production_app(app, tmp_path):
         "SECRET_KEY": "a-long-random-value-for-this-test-only",
         "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
         "INSTANCE_DIR": str(tmp_path),
-        "UPLOAD_DIR": str(tmp_path / "uploads"),
         "OUTBOX_DIR": str(tmp_path / "outbox"),
         "PROXY_COUNT": 1,
     })
