@@ -1,5 +1,7 @@
 """Public pages anyone can read, and the language switch."""
 
+import json
+
 from flask import current_app, redirect, request
 
 from portal.auth.services import safe_next
@@ -36,6 +38,16 @@ def accessibility():
 def privacy():
     """Privacy and safety tips."""
     return render("help/privacy.html")
+
+
+@bp.get("/manifest.webmanifest")
+def web_app_manifest():
+    """The web app manifest, so that a phone can put the portal on its home screen."""
+    response = current_app.response_class(json.dumps(services.web_app_manifest()),
+                                          mimetype="application/manifest+json")
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600  # the clinic's name may change; an hour is enough
+    return response
 
 
 @bp.get("/language/<code>")
