@@ -99,8 +99,11 @@ def record_bundle(patient: Patient, items: Iterable[RecordItem], made_at: dateti
     known |= {f"{e['resource']['resourceType']}/{e['resource'].get('id') or _uuid_of(e)}"
               for e in entries}
     rebuilt: dict[str, dict] = {}
+    # Imported here: the terminology package loads the staff forms, which load the records.
+    from portal.terminology.fhir import with_translations
+
     for entry, item in zip(entries[1:], items, strict=True):
-        entry["resource"] = _resolved(item, known, patient_url, rebuilt)
+        entry["resource"] = with_translations(_resolved(item, known, patient_url, rebuilt), item)
     entries += rebuilt.values()
     return {"resourceType": "Bundle", "id": str(uuid.uuid4()), "type": "collection",
             "timestamp": made_at.isoformat(timespec="seconds"), "entry": entries}

@@ -230,3 +230,26 @@ def test_no_english_name_on_an_imported_synthea_record(app, db, clinic, language
     patient = db.session.scalar(select(Patient).where(
         Patient.patient_number == result.patient_number))
     _check_pages(app.test_client(), make_user(patient=patient, locale=language))
+
+
+def test_the_fhir_download_keeps_the_coding_and_adds_valid_translations(client, dutch):
+    from portal.fhir import validity
+
+    coding = {"system": LOINC, "code": "2093-3", "display": "Total Cholesterol"}
+    add_item(dutch.patient, title="Total Cholesterol", code="2093-3", resource={
+        "resourceType": "Observation", "id": "chol", "status": "final",
+        "code": {"coding": [coding], "text": "Total Cholesterol"},
+        "subject": {"reference": "Patient/x"}, "valueQuantity": {"value": 5.2}})
+    login_as(client, dutch)
+    bundle = json.loads(client.get("/record/download", query_string={
+        "format": "fhir", "scope": "all"}).data)
+    assert next(validity.problems(bundle), None) is None
+    observation = next(e["resource"] for e in bundle["entry"]
+                       if e["resource"]["resourceType"] == "Observation")
+    sent = observation["code"]["coding"][0]
+    assert {key: sent[key] for key in ("system", "code", "display")} == coding
+    translations = {part["extension"][0]["valueCode"]: part["extension"][1]["valueString"]
+                    for part in sent["_display"]["extension"]}
+    assert translations == {"nl": "Totaal cholesterol", "pl": "Cholesterol całkowity"}
+    stored = db.session.scalar(select(RecordItem.resource).where(RecordItem.code == "2093-3"))
+    assert "_display" not in json.dumps(stored)
