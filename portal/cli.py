@@ -251,6 +251,22 @@ def send_reminders():
         raise SystemExit(1)
 
 
+@portal_cli.command("send-daily-summary")
+def send_daily_summary():
+    """E-mail each person who chose a daily summary (for any kind, in their notification
+    settings) one summary of what has become new since the last one.
+
+    Run it from cron once a day, e.g. at 07:00. The summary only counts what waits (new
+    messages, results, bills, ...) and links to it, never what it is. A person is never
+    sent the same notice twice, however often the command runs; the mails go to the
+    outbox, which `flask portal send-mail` sends.
+    """
+    from portal.account.notify import send_daily_summaries
+
+    counts = send_daily_summaries()
+    click.echo(f"Daily summaries: {counts['sent']}, nothing left to say: {counts['skipped']}")
+
+
 def _size(size: int) -> str:
     for unit in ("bytes", "KB", "MB", "GB"):
         if size < 1024 or unit == "GB":

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
-from portal.account import routes, routes_email, routes_security  # noqa: E402,F401
+from portal.account import models, routes, routes_email, routes_security  # noqa: E402,F401

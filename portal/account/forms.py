@@ -8,7 +8,7 @@ from babel import Locale
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
-from wtforms import BooleanField, PasswordField, RadioField, SelectField, StringField
+from wtforms import PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -89,13 +89,23 @@ class LanguageForm(PortalForm):
         self.locale.choices = list(current_app.config["LANGUAGES"].items())
 
 
-class NotificationsForm(PortalForm):
-    """Which e-mails to get when something new is waiting in the portal."""
+def _how_to_hear(label):
+    """One kind of notification: an e-mail each time, one summary a day, or none."""
+    return RadioField(label, choices=[("mail", _l("An e-mail each time")),
+                                      ("daily", _l("One summary e-mail a day")),
+                                      ("none", _l("No e-mail"))],
+                      validators=[InputRequired(_l("Choose how to hear about this."))])
 
-    messages = BooleanField(_l("New messages from the clinic"))
-    appointments = BooleanField(_l("Appointments that are booked, moved or cancelled"))
-    results = BooleanField(_l("New test results"))
-    billing = BooleanField(_l("New bills"))
+
+class NotificationsForm(PortalForm):
+    """How to hear, per kind, that something new is waiting in the portal."""
+
+    messages = _how_to_hear(_l("New messages from the clinic"))
+    appointments = _how_to_hear(_l("Appointments that are booked, moved or cancelled"))
+    results = _how_to_hear(_l("New test results"))
+    corrections = _how_to_hear(_l("Answers to requests to correct the record"))
+    billing = _how_to_hear(_l("New bills"))
+    family = _how_to_hear(_l("Answers to requests to act for someone"))
 
 
 class CurrentPasswordForm(PortalForm):

@@ -18,7 +18,11 @@ CONTACT_FIELDS = ("phone", "address_line", "postal_code", "city", "country")
 
 #: Notification kind -> the clinic feature it belongs to (no feature, no e-mail to choose).
 NOTIFICATION_KINDS = {"messages": "messages", "appointments": "appointments",
-                      "results": "records", "billing": "billing"}
+                      "results": "records", "corrections": "records", "billing": "billing",
+                      "family": "family"}
+#: How a person hears of something new of a kind: a mail each time, one daily summary, or not.
+MAIL, DAILY, NONE = "mail", "daily", "none"
+NOTIFICATION_CHOICES = (MAIL, DAILY, NONE)
 
 #: The e-mail endpoints of routes_email.py; a link to one is shown only once it exists.
 EMAIL_ENDPOINTS = ("account.change_email", "account.resend_verification")
@@ -81,22 +85,32 @@ def notification_kinds() -> list[str]:
     return [kind for kind, feature in NOTIFICATION_KINDS.items() if clinic.feature_on(feature)]
 
 
-def notification_choices(user: User) -> dict[str, bool]:
-    """Whether each notification kind is on for `user`; a kind never chosen is on."""
+def notification_choices(user: User) -> dict[str, str]:
+    """How `user` hears of each kind: "mail", "daily" or "none"; a kind never chosen is
+    "mail" (and a choice stored as yes/no, before the daily summary existed, reads so)."""
     stored = user.notifications or {}
-    return {kind: bool(stored.get(kind, True)) for kind in NOTIFICATION_KINDS}
+    return {kind: _choice(stored.get(kind, MAIL)) for kind in NOTIFICATION_KINDS}
+
+
+def _choice(value) -> str:
+    if value is True:
+        return MAIL
+    if value is False or value is None:
+        return NONE
+    return value if value in NOTIFICATION_CHOICES else MAIL
 
 
 def notifications_on(user: User) -> list[str]:
-    """The offered notification kinds `user` gets e-mails about."""
+    """The offered notification kinds `user` hears of, by single mail or daily summary."""
     choices = notification_choices(user)
-    return [kind for kind in notification_kinds() if choices[kind]]
+    return [kind for kind in notification_kinds() if choices[kind] != NONE]
 
 
-def set_notifications(user: User, choices: dict[str, bool]) -> None:
+def set_notifications(user: User, choices: dict[str, str]) -> None:
     """Store the choices given; kinds not offered keep what they were."""
     stored = notification_choices(user)
-    stored.update({kind: bool(on) for kind, on in choices.items() if kind in NOTIFICATION_KINDS})
+    stored.update({kind: choice for kind, choice in choices.items()
+                   if kind in NOTIFICATION_KINDS and choice in NOTIFICATION_CHOICES})
     # A new dict, so SQLAlchemy sees the JSON column change.
     user.notifications = dict(stored)
     db.session.commit()

@@ -22,7 +22,11 @@ from portal.types import utcnow
 
 
 def _wants_mail(user) -> bool:
-    return (user.notifications or {}).get("appointments", True)
+    """Whether `user` wants appointment reminders (a daily summary would come too late, so
+    "daily" counts as yes; only "none" stops them)."""
+    from portal.account.services import NONE, notification_choices
+
+    return notification_choices(user)["appointments"] != NONE
 
 
 def _recipients(patient: Patient, reminder: bool = False) -> list[tuple]:

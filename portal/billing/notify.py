@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from portal.account.notify import tell_patient_side
 from portal.extensions import db
-from portal.family.services import mail_recipients
-from portal.mail import portal_url, send_mail
 from portal.models import Patient
 
 
@@ -15,12 +14,6 @@ def new_statement(patient: Patient) -> int:
     The mails go to the outbox and are committed with whatever the caller has pending
     (the statement itself, when it was posted with `commit=False`).
     """
-    sent = 0
-    for user, relationship in mail_recipients(patient, "billing", "billing"):
-        send_mail(user.email, "billing_new_statement",
-                  user.locale or patient.preferred_locale, user=user,
-                  link=portal_url("billing.overview"),
-                  acting_for=patient.given_name if relationship else None)
-        sent += 1
+    sent = tell_patient_side(patient, "billing", "billing_new_statement")
     db.session.commit()
     return sent

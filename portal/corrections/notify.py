@@ -4,9 +4,9 @@ request says. They go to the outbox in the caller's transaction, with the change
 
 from __future__ import annotations
 
+from portal.account.notify import tell_patient_side
 from portal.clinic import current_clinic
 from portal.corrections.models import CorrectionRequest
-from portal.family.services import mail_recipients
 from portal.mail import portal_url, send_mail
 
 
@@ -23,11 +23,4 @@ def requested(request: CorrectionRequest) -> bool:
 
 def decided(request: CorrectionRequest) -> int:
     """Tell the patient's side (those who may read the record) that the clinic answered."""
-    patient = request.patient
-    sent = 0
-    for user, relationship in mail_recipients(patient, "records", "corrections"):
-        send_mail(user.email, "correction_decided", user.locale or patient.preferred_locale,
-                  user=user, link=portal_url("corrections.index"),
-                  acting_for=patient.given_name if relationship else None)
-        sent += 1
-    return sent
+    return tell_patient_side(request.patient, "records", "correction_decided")

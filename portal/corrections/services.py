@@ -17,6 +17,7 @@ from sqlalchemy import case, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from portal import audit
+from portal.audit import Action
 from portal.clinic import current_clinic
 from portal.corrections import notify
 from portal.corrections.models import ACCEPTED, DECLINED, OPEN, CorrectionRequest
@@ -103,7 +104,7 @@ def ask(patient: Patient, user: User, item: RecordItem | None, reason: str,
         original=item_snapshot(item) if item else contact_snapshot(patient))
     db.session.add(request)
     db.session.flush()
-    audit.record("correction-requested", patient=patient, actor=user,
+    audit.record(Action.CORRECTION_REQUESTED, patient=patient, actor=user,
                  target=f"correction:{request.id}; " + (f"record-item:{item.id}" if item
                                                        else "contact-details"))
     notify.requested(request)
@@ -173,7 +174,7 @@ def accept(request: CorrectionRequest, staff: User, change: str,
         request.original = item_snapshot(item)
         request.corrected_value = value
         _apply(item, value)
-    audit.record("correction-accepted", patient=request.patient_id, actor=staff,
+    audit.record(Action.CORRECTION_ACCEPTED, patient=request.patient_id, actor=staff,
                  target=f"correction:{request.id}" + (f"; record-item:{item.id}" if item else ""))
     notify.decided(request)
     db.session.commit()
@@ -196,7 +197,7 @@ def _apply(item: RecordItem, value: str) -> None:
 def decline(request: CorrectionRequest, staff: User, reason: str) -> None:
     """Decline with the reason the patient reads; the record stays as it is."""
     _claim(request, staff, DECLINED, reason)
-    audit.record("correction-declined", patient=request.patient_id, actor=staff,
+    audit.record(Action.CORRECTION_DECLINED, patient=request.patient_id, actor=staff,
                  target=f"correction:{request.id}")
     notify.decided(request)
     db.session.commit()

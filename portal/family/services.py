@@ -133,6 +133,7 @@ def approve(request: AccessRequest, staff: User, *, patient: Patient, permission
     if child_consented:
         audit.record(audit.Action.PROXY_CONSENT, patient=patient, actor=staff,
                      target=f"proxy-grant:{grant.id}")
+    _tell_requester(request)
     db.session.commit()
     return grant
 
@@ -142,7 +143,17 @@ def decline(request: AccessRequest, staff: User, note: str) -> None:
     request.status, request.decided_by_id, request.decided_at = "declined", staff.id, utcnow()
     request.decision_note = note.strip()
     audit.record(audit.Action.PROXY_DECLINED, actor=staff, target=f"proxy-request:{request.id}")
+    _tell_requester(request)
     db.session.commit()
+
+
+def _tell_requester(request: AccessRequest) -> None:
+    """Tell whoever asked for access that the clinic decided (not what it decided)."""
+    from portal.account.notify import tell
+
+    requester = db.session.get(User, request.requester_id)
+    if requester is not None:
+        tell(requester, "family_request_decided")
 
 
 def invite(patient: Patient, invitee: User, *, permissions, relationship: str,
@@ -219,7 +230,8 @@ def mail_recipients(patient: Patient, permission: str,
     if current_clinic().feature_on("family"):
         found += proxies_with(patient, permission)
     return [(user, relationship) for user, relationship in found
-            if user.enabled and user.email and notification_choices(user).get(preference, True)]
+            if user.enabled and user.email
+            and notification_choices(user).get(preference, "mail") != "none"]
 
 
 def set_age_rules(preset: str, ages: tuple[int | None, int, int] | None = None) -> None:

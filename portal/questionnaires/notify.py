@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from portal.account.notify import tell_patient_side
 from portal.extensions import db
-from portal.family.services import mail_recipients
-from portal.mail import portal_url, send_mail
 from portal.models import Patient
 
 
@@ -15,11 +14,6 @@ def form_requested(patient: Patient) -> int:
 
     The mails go to the outbox and are committed here, right after the form was given.
     """
-    sent = 0
-    for user, relationship in mail_recipients(patient, "appointments", "appointments"):
-        send_mail(user.email, "form_request", user.locale or patient.preferred_locale,
-                  user=user, link=portal_url("questionnaires.forms_list"),
-                  acting_for=patient.given_name if relationship else None)
-        sent += 1
+    sent = tell_patient_side(patient, "appointments", "form_request")
     db.session.commit()
     return sent

@@ -154,6 +154,10 @@ def release(item: RecordItem, user: User, note: str | None) -> int:
     target = f"report:{item.id}; results:{results}" if item.kind == "report" \
         else f"result:{item.id}"
     audit.record(audit.Action.RESULTS_RELEASED, patient=item.patient_id, actor=user, target=target)
+    if results:
+        from portal.records.notify import results_released
+
+        results_released(item)
     db.session.commit()
     return results
 

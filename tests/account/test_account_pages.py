@@ -164,7 +164,7 @@ def test_another_patients_details_are_never_shown(client, clinic, db):
 @pytest.mark.parametrize("url,data", [
     ("/account/contact", {"phone": "020 123 4567"}),
     ("/account/language", {"locale": "nl"}),
-    ("/account/notifications", {"messages": "y"}),
+    ("/account/notifications", {"messages": "mail"}),
     ("/account/password", {"current_password": "x", "password": "y", "confirm": "y"}),
     ("/account/security/sign-out-others", {}),
     ("/account/security/recovery-codes", {"current_password": "x"}),
@@ -199,18 +199,39 @@ def test_an_unknown_language_is_refused(client, clinic, db):
     assert user.locale is None
 
 
-def test_notification_choices_are_on_until_switched_off_and_then_stored(client, clinic, db):
+ALL_MAIL = {"messages": "mail", "appointments": "mail", "results": "mail",
+            "corrections": "mail", "billing": "mail", "family": "mail"}
+
+
+def _checked(page: str) -> list[str]:
+    """The chosen value of each radio group, in page order."""
+    return re.findall(r'<input checked[^>]*value="(\w+)"', page)
+
+
+def test_notification_choices_are_single_mails_until_changed_and_then_stored(client, clinic, db):
     user = make_user()
     login_as(client, user)
     page = client.get("/account/notifications").get_data(as_text=True)
-    assert page.count("checked") == 4
+    assert _checked(page) == ["mail"] * 6
     assert "never contain health information" in page
-    response = post_form(client, "/account/notifications", {"messages": "y", "results": "y"})
+    chosen = {**ALL_MAIL, "appointments": "none", "results": "daily", "family": "daily"}
+    response = post_form(client, "/account/notifications", chosen)
     assert response.status_code == 303
     db.session.refresh(user)
-    assert user.notifications == {"messages": True, "appointments": False, "results": True,
-                                  "billing": False}
-    assert client.get("/account/notifications").get_data(as_text=True).count("checked") == 2
+    assert user.notifications == chosen
+    page = client.get("/account/notifications").get_data(as_text=True)
+    assert _checked(page) == ["mail", "none", "daily", "mail", "mail", "daily"]
+    missing = {k: v for k, v in chosen.items() if k != "results"}
+    response = post_form(client, "/account/notifications", missing)
+    assert response.status_code == 422 and "Choose how to hear about this." in response.get_data(
+        as_text=True)
+
+
+def test_yes_and_no_stored_before_the_summary_existed_read_as_mail_and_none(clinic, db):
+    from portal.account.services import notification_choices
+
+    user = make_user(notifications={"messages": False, "results": True})
+    assert notification_choices(user) == {**ALL_MAIL, "messages": "none"}
 
 
 def test_a_switched_off_area_offers_no_e_mail_and_keeps_its_choice(client, clinic, db):
@@ -219,9 +240,10 @@ def test_a_switched_off_area_offers_no_e_mail_and_keeps_its_choice(client, clini
     user = make_user(notifications={"billing": False})
     login_as(client, user)
     assert 'name="billing"' not in client.get("/account/notifications").get_data(as_text=True)
-    post_form(client, "/account/notifications", {"messages": "y"})
+    post_form(client, "/account/notifications",
+              {k: v for k, v in ALL_MAIL.items() if k != "billing"})
     db.session.refresh(user)
-    assert user.notifications["billing"] is False and user.notifications["messages"] is True
+    assert user.notifications["billing"] == "none" and user.notifications["messages"] == "mail"
 
 
 def test_htmx_gets_only_the_form_back_with_its_errors(client, clinic):

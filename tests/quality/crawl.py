@@ -244,19 +244,23 @@ def _correction(visit: Visit) -> int:
     """The visit's patient's first correction request; an open one about their first result
     is made when there is none, so staff's page shows both decisions."""
     from portal.corrections.models import CorrectionRequest
-    from portal.corrections.services import ask
+    from portal.corrections.services import due_date, item_snapshot
     from portal.family.rules import clinic_today
+    from portal.records.models import RecordItem
 
     found = db.session.scalar(select(CorrectionRequest.id).where(
         CorrectionRequest.patient_id == visit.patient.id).order_by(CorrectionRequest.id).limit(1))
     if found:
         return found
-    from portal.records.models import RecordItem
-
     item = db.session.get(RecordItem, _record_item(visit, "observation"))
     asker = visit.patient.account or db.session.scalar(select(User).order_by(User.id).limit(1))
-    return ask(visit.patient, asker, item, "wrong-value", "The value looks wrong.",
-               clinic_today()).id
+    request = CorrectionRequest(patient_id=visit.patient.id, record_item_id=item.id,
+                                reason="wrong-value", details="The value looks wrong.",
+                                requested_by_id=asker.id, due_on=due_date(clinic_today()),
+                                original=item_snapshot(item))
+    db.session.add(request)
+    db.session.commit()
+    return request.id
 
 
 #: URL parameter -> how to fill it from the demo data for a visit. The key is the
