@@ -27,7 +27,7 @@ PATIENT_MENU = (
 )
 STAFF_MENU = (
     ("staff.patients", _l("Patients"), None),
-    ("staff.results_to_release", _l("Results to release"), "records", ("clinician", "admin")),
+    ("records.results_to_release", _l("Results to release"), "records", ("clinician", "admin")),
     ("terminology.terms", _l("Names patients read"), "records", ("clinician", "admin")),
     ("corrections.staff_list", _l("Correction requests"), "records", ("clinician", "admin")),
     ("messages.staff_inbox", _l("Messages"), "messages", ("admin", "clinician", "front_desk",

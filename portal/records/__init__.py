@@ -11,4 +11,5 @@ from portal.records import (  # noqa: E402,F401
     routes_confidential,
     routes_documents,
     routes_export,
+    routes_staff,
 )

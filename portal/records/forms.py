@@ -1,11 +1,21 @@
-"""Record forms: what to download (the whole record or a period) and in which format."""
+"""Record forms: what to download (the whole record or a period) and in which format;
+for staff, releasing results and adding a document."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, RadioField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, NumberRange, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
+from portal.forms import PortalForm, accepted_file
 from portal.records.export import Period
 from portal.security import MAX_ID
 
@@ -84,3 +94,35 @@ class ConfidentialForm(FlaskForm):
     item_id = IntegerField(validators=[InputRequired(), NumberRange(1, MAX_ID)])
     confidential = RadioField(choices=[SelectChoice("1", "1"), SelectChoice("0", "0")],
                               validators=[InputRequired()])
+
+
+NOTE_LENGTH = 2000
+
+
+class ReleaseForm(PortalForm):
+    """An optional note in plain words that the patient reads with the released results."""
+
+    note = TextAreaField(
+        _l("Note for the patient (optional)"),
+        validators=[Optional(), Length(max=NOTE_LENGTH, message=_l(
+            "Keep the note to %(max)d characters or fewer.", max=NOTE_LENGTH))],
+    )
+
+
+class DocumentForm(PortalForm):
+    """A letter or scan for the patient's record: a title and a PDF, JPEG or PNG file."""
+
+    title = StringField(
+        _l("Title"),
+        validators=[DataRequired(_l("Enter a title, for example: Letter from the hospital.")),
+                    Length(max=200, message=_l("Keep the title to 200 characters or fewer."))],
+    )
+    file = FileField(
+        _l("File (PDF, JPEG or PNG)"),
+        validators=[FileRequired(_l("Choose the file to add."))],
+        render_kw={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"},
+    )
+
+    def validate_file(self, field):
+        """The type is what the file's content shows, whatever its name or the browser say."""
+        accepted_file(self, field)

@@ -7,8 +7,6 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 from portal.staff import (  # noqa: E402,F401
     routes,
     routes_accounts,
-    routes_documents,
     routes_mail,
-    routes_results,
-)
     routes_settings,
+)

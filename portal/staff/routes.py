@@ -6,9 +6,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
-from portal.access import Permission, patient_for, staff_required
+from portal.access import Permission, patient_for
+from portal.audit import Action
 from portal.auth.services import unlock
 from portal.auth.usernames import suggest_username
+from portal.pipeline import STAFF, area_view, shown
 from portal.rendering import redirect_after_post, render
 from portal.security import bounded_int
 from portal.staff import bp, services, services_accounts
@@ -24,20 +26,21 @@ from portal.types import utcnow
 
 
 @bp.get("")
-@staff_required()
+@area_view(side=STAFF)
 def start():
     """The console's own address leads to where staff start: finding a patient."""
     return redirect(url_for("staff.patients"))
 
 
 @bp.get("/patients")
-@staff_required()
+@area_view(side=STAFF, audit=Action.PATIENT_LISTED, target="search")
 def patients():
     """Find a patient by name, patient ID or date of birth."""
     form = PatientSearchForm(request.args)
     query = form.q.data if form.validate() else ""
     page = request.args.get("page", 1, type=bounded_int)
     results = services.search_patients(query, page=max(page, 1))
+    shown(results.items)
     return render("staff/patients.html", "results", form=form, results=results, query=query,
                   now=utcnow())
 
@@ -74,18 +77,24 @@ def _refused(patient, error: NotPossible):
     return _page(patient, status=409, message=str(error))
 
 
-@bp.get("/patients/<int:patient_id>")
-@staff_required()
-def patient(patient_id: int):
-    """A patient's identity, portal account and links to what the reader's role may see."""
+def _patient_page_permission() -> Permission:
+    """Account managers look after the account; every other role answers the patient's
+    messages, so every role may know who the patient is."""
     if current_user.role in ACCOUNT_MANAGERS:
-        return _page(_patient(patient_id))
-    # Every staff role answers the patient's messages, so every role may know who they are.
-    return _page(patient_for(Permission.MESSAGES, patient_id))
+        return Permission.MANAGE_ACCOUNT
+    return Permission.MESSAGES
+
+
+@bp.get("/patients/<int:patient_id>")
+@area_view(side=STAFF, permission=_patient_page_permission,
+           audit=Action.PATIENT_PAGE_VIEWED, target="patient-page")
+def patient(patient):
+    """A patient's identity, portal account and links to what the reader's role may see."""
+    return _page(patient)
 
 
 @bp.post("/patients/<int:patient_id>/invitation")
-@staff_required(*ACCOUNT_MANAGERS)
+@area_view(side=STAFF, roles=ACCOUNT_MANAGERS)
 def invite(patient_id: int):
     """Invite the patient (again): a new code by e-mail and/or a letter to print, shown once."""
     patient = _patient(patient_id)
@@ -119,7 +128,7 @@ def _letter(patient, sent) -> Markup:
 
 
 @bp.post("/patients/<int:patient_id>/invitation/cancel")
-@staff_required(*ACCOUNT_MANAGERS)
+@area_view(side=STAFF, roles=ACCOUNT_MANAGERS)
 def cancel_invitation(patient_id: int):
     """Cancel the patient's open invitation: its code stops working."""
     return _act(patient_id, lambda patient, user: services.cancel_invitation(patient, user),
@@ -127,7 +136,7 @@ def cancel_invitation(patient_id: int):
 
 
 @bp.post("/patients/<int:patient_id>/temporary-password")
-@staff_required(*ACCOUNT_MANAGERS)
+@area_view(side=STAFF, roles=ACCOUNT_MANAGERS)
 def temporary_password(patient_id: int):
     """Create the patient's account with a temporary password, shown once."""
     patient = _patient(patient_id)
@@ -143,8 +152,22 @@ def temporary_password(patient_id: int):
                               back_url=url_for("staff.patient", patient_id=patient.id)))
 
 
+@bp.post("/patients/<int:patient_id>/temporary-password/new")
+@area_view(side=STAFF, roles=ACCOUNT_MANAGERS)
+def renew_temporary_password(patient_id: int):
+    """Give the patient's existing account a new temporary password, shown once."""
+    patient = _patient(patient_id)
+    try:
+        user, password = services.renew_temporary_password(patient, current_user)
+    except NotPossible as error:
+        return _refused(patient, error)
+    return shown_once(render("staff/temporary_password.html", user=user, password=password,
+                              renewed=True,
+                              back_url=url_for("staff.patient", patient_id=patient.id)))
+
+
 @bp.post("/patients/<int:patient_id>/unlock")
-@staff_required(*ACCOUNT_MANAGERS)
+@area_view(side=STAFF, roles=ACCOUNT_MANAGERS)
 def unlock_patient(patient_id: int):
     """Lift the lockout of the patient's account."""
     return _act(patient_id, lambda patient, user: unlock(_account(patient), user),
@@ -152,7 +175,7 @@ def unlock_patient(patient_id: int):
 
 
 @bp.post("/patients/<int:patient_id>/second-factor/reset")
-@staff_required(*ACCOUNT_MANAGERS)
+@area_view(side=STAFF, roles=ACCOUNT_MANAGERS)
 def reset_second_factor(patient_id: int):
     """Remove the account's second factor, after an identity check and with a reason."""
     patient = _patient(patient_id)
@@ -170,7 +193,7 @@ def reset_second_factor(patient_id: int):
 
 
 @bp.post("/patients/<int:patient_id>/disable")
-@staff_required(*ACCOUNT_MANAGERS)
+@area_view(side=STAFF, roles=ACCOUNT_MANAGERS)
 def disable_patient(patient_id: int):
     """Disable the patient's account; every session of it ends at once."""
     return _act(patient_id, lambda patient, user: set_account_enabled(
@@ -178,7 +201,7 @@ def disable_patient(patient_id: int):
 
 
 @bp.post("/patients/<int:patient_id>/enable")
-@staff_required(*ACCOUNT_MANAGERS)
+@area_view(side=STAFF, roles=ACCOUNT_MANAGERS)
 def enable_patient(patient_id: int):
     """Enable the patient's account again."""
     return _act(patient_id, lambda patient, user: set_account_enabled(

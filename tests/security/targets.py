@@ -157,7 +157,7 @@ POST_PARAMETER_PROVIDERS: dict[str, Callable[[Visit], object]] = {
     "plan_id": _payment_plan,
     "referral_id": _referral,
     "user_id": _staff_account,
-    "staff.release_result:item_id": lambda visit: crawl._record_item(visit, "observation"),
+    "records.release_result:item_id": lambda visit: crawl._record_item(visit, "observation"),
 }
 
 

@@ -160,16 +160,3 @@ def release(item: RecordItem, user: User, note: str | None) -> int:
         results_released(item)
     db.session.commit()
     return results
-
-
-def note_queue_viewed(groups: Page) -> None:
-    """Audit that the signed-in clinician saw the waiting results of these patients.
-
-    One line per patient on the page, so that each patient's "who looked at my record"
-    shows it.
-    """
-    patients = {group.patient.id: group.patient for group in groups.items}
-    for patient in patients.values():
-        audit.record(audit.Action.RECORD_VIEWED, patient=patient, target="results-to-release")
-    if patients:
-        db.session.commit()
