@@ -33,8 +33,18 @@ def _key(kind: str, identifier: str) -> str:
 def count_failure(identifier: str) -> datetime | None:
     """Count a failed sign-in for a name no account has; the time it is "locked" until,
     when it is (or this failure makes it so), else None."""
-    config = current_app.config
     storage = limiter.storage
+    try:
+        return _count(storage, identifier)
+    except storage.base_exceptions as error:
+        # The storage is down (Redis restarting): answer "wrong" rather than fail sign-in.
+        current_app.logger.warning("Could not count a failed sign-in for an unknown name: %s",
+                                   type(error).__name__)
+        return None
+
+
+def _count(storage, identifier: str) -> datetime | None:
+    config = current_app.config
     lock_key = _key("lock", identifier)
     if storage.get(lock_key):
         return datetime.fromtimestamp(storage.get_expiry(lock_key), UTC)
