@@ -70,7 +70,8 @@ def find_item(patient: Patient, item_id: int) -> RecordItem | None:
 
 def item_snapshot(item: RecordItem) -> dict:
     """What the item says now, kept with the request (plain values, no objects)."""
-    return {"kind": item.kind, "title": item.title,
+    return {"kind": item.kind, "title": item.title, "code": item.code,
+            "code_system": item.code_system,
             "value_num": None if item.value_num is None else str(item.value_num),
             "value_text": item.value_text, "unit": item.unit}
 
@@ -85,13 +86,16 @@ def contact_snapshot(patient: Patient) -> dict:
 def original_text(request: CorrectionRequest) -> str:
     """What the item said before (when the request was made, or before it was corrected)."""
     from portal.records.services import display_value
+    from portal.terminology.services import friendly
 
     kept = request.original or {}
+    # The name in the reader's language where the code has one, as the pages show it.
+    name = friendly(kept.get("code_system"), kept.get("code"), kept.get("title") or "").name
     if kept.get("kind") != "observation":
-        return kept.get("title") or ""
+        return name
     shown = RecordItem(value_num=Decimal(kept["value_num"]) if kept.get("value_num") else None,
                        value_text=kept.get("value_text"), unit=kept.get("unit"))
-    return f"{kept.get('title') or ''}: {display_value(shown)}"
+    return f"{name}: {display_value(shown)}"
 
 
 def ask(patient: Patient, user: User, item: RecordItem | None, reason: str,
@@ -183,7 +187,9 @@ def accept(request: CorrectionRequest, staff: User, change: str,
 def _apply(item: RecordItem, value: str) -> None:
     """Put the corrected value in the record: a result's value, any other item's name."""
     if item.kind != "observation":
-        item.title = value[:300]
+        # The code named what was wrong: the pages would go on showing its friendly name.
+        # The original coding stays with the request and in the stored FHIR resource.
+        item.title, item.code, item.code_system = value[:300], None, None
         return
     try:
         number = Decimal(value.replace(",", "."))
@@ -203,29 +209,53 @@ def decline(request: CorrectionRequest, staff: User, reason: str) -> None:
     db.session.commit()
 
 
-def fhir_tags(items) -> dict[int, dict]:
-    """item id -> the meta.tag Coding of its latest correction request, for the FHIR download."""
-    tags = {}
-    for item_id, request in states_for([item.id for item in items]).items():
-        code, display = FHIR_TAGS[request.status]
-        tags[item_id] = {"system": FHIR_TAG_SYSTEM, "code": code, "display": display}
-    return tags
+#: Where each resource type names what it is (a CodeableConcept): a corrected name goes there.
+_NAMED_BY = {"Condition": "code", "AllergyIntolerance": "code", "Procedure": "code",
+             "MedicationRequest": "medicationCodeableConcept", "Immunization": "vaccineCode"}
+_VALUES = ("valueQuantity", "valueString", "valueCodeableConcept", "valueBoolean",
+           "valueInteger", "valueRange", "valueRatio")
 
 
 def tag_bundle(bundle: dict, items) -> None:
-    """Add each item's correction status to its resource in a FHIR download (meta.tag).
+    """Add each item's correction status to its resource in a FHIR download (meta.tag), and
+    an accepted correction's new name or value, so the download says what the pages say.
 
     The resource is copied first: it is the item's stored JSON, which must not change.
     """
     from portal.fhir.export import full_url
 
-    tags = fhir_tags(items)
-    by_url = {full_url(item.fhir_id): tags[item.id] for item in items if item.id in tags}
+    requests = states_for([item.id for item in items])
+    by_url = {full_url(item.fhir_id): requests[item.id] for item in items if item.id in requests}
     for entry in bundle.get("entry", []):
-        tag = by_url.get(entry.get("fullUrl"))
-        if tag is None:
+        request = by_url.get(entry.get("fullUrl"))
+        if request is None:
             continue
         resource = copy.deepcopy(entry["resource"])
+        code, display = FHIR_TAGS[request.status]
         meta = resource.setdefault("meta", {})
-        meta["tag"] = [*meta.get("tag", []), tag]
+        meta["tag"] = [*meta.get("tag", []),
+                       {"system": FHIR_TAG_SYSTEM, "code": code, "display": display}]
+        if request.status == ACCEPTED and request.corrected_value:
+            _corrected(resource, request.corrected_value)
         entry["resource"] = resource
+
+
+def _corrected(resource: dict, value: str) -> None:
+    """Put a corrected name (or an observation's value) into an exported resource."""
+    kind = resource.get("resourceType")
+    if kind in _NAMED_BY:
+        resource[_NAMED_BY[kind]] = {"text": value}
+    elif kind == "Encounter":
+        resource["type"] = [{"text": value}]
+    elif kind == "Observation":
+        quantity = resource.get("valueQuantity")
+        try:
+            number = Decimal(value.replace(",", "."))
+        except InvalidOperation:
+            number = None
+        for key in _VALUES:
+            resource.pop(key, None)
+        if number is not None and number.is_finite() and quantity:
+            resource["valueQuantity"] = {**quantity, "value": float(number)}
+        else:
+            resource["valueString"] = value

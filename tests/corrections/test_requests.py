@@ -15,6 +15,7 @@ from portal.clinic_setup import save_clinic
 from portal.corrections.models import CorrectionRequest
 from portal.corrections.services import add_months
 from portal.extensions import db
+from portal.fhir import validity
 from portal.family.rules import clinic_today
 from portal.models import AuditEvent
 from portal.records.models import RecordItem
@@ -237,6 +238,7 @@ def test_the_fhir_download_carries_the_correction_status(client, patient_user):
     response = client.get("/record/download", query_string={"format": "fhir", "scope": "all"})
     data = json.loads(response.data)
     BundleModel.model_validate(data)
+    assert next(validity.problems(data), None) is None
     tagged = [e["resource"] for e in data["entry"] if e["resource"].get("meta")]
     assert tagged[0]["meta"]["tag"] == [{"system": "urn:portal:correction-status",
                                          "code": "correction-requested",
@@ -248,3 +250,44 @@ def test_the_fhir_download_carries_the_correction_status(client, patient_user):
 def test_add_months_keeps_to_the_months_last_day():
     assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
     assert add_months(date(2026, 12, 6), 1) == date(2027, 1, 6)
+
+
+def test_a_corrected_name_replaces_the_friendly_name_of_a_coded_item(client, patient_user,
+                                                                    clinician):
+    item = add_item(patient_user.patient, "allergy", title="Allergy to penicillin",
+                    code="91936005", code_system="http://snomed.info/sct")
+    login_as(client, patient_user)
+    _ask(client, item.id, "wrong-value", "It was amoxicillin.")
+    found = db.session.scalar(select(CorrectionRequest))
+    client.delete_cookie("session")
+    login_as(client, clinician)
+    _decide(client, found.id, "accept", {"change": "Name corrected.",
+                                         "corrected_value": "Allergy to amoxicillin"})
+    db.session.expire_all()
+    item = db.session.get(RecordItem, item.id)
+    assert (item.title, item.code) == ("Allergy to amoxicillin", None)
+    assert db.session.get(CorrectionRequest, found.id).original["code"] == "91936005"
+    client.delete_cookie("session")
+    login_as(client, patient_user)
+    shown = text(client.get("/record/allergies"))
+    assert "Allergy to amoxicillin" in shown and "Before the correction:" in shown
+
+
+def test_the_download_carries_an_accepted_value(client, patient_user, clinician):
+    item = _result(patient_user.patient)
+    login_as(client, patient_user)
+    _ask(client, item.id)
+    found = db.session.scalar(select(CorrectionRequest))
+    client.delete_cookie("session")
+    login_as(client, clinician)
+    _decide(client, found.id, "accept", {"change": "Checked again.", "corrected_value": "5.2"})
+    client.delete_cookie("session")
+    login_as(client, patient_user)
+    response = client.get("/record/download", query_string={"format": "fhir", "scope": "all"})
+    data = json.loads(response.data)
+    BundleModel.model_validate(data)
+    assert next(validity.problems(data), None) is None
+    [observation] = [e["resource"] for e in data["entry"]
+                     if e["resource"]["resourceType"] == "Observation"]
+    assert observation["valueQuantity"] == {"value": 5.2, "unit": "mg/dL"}
+    assert observation["meta"]["tag"][0]["code"] == "corrected"
