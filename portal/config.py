@@ -101,6 +101,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "LOCKOUT_THRESHOLD": _env_int("LOCKOUT_THRESHOLD", 5),
         "LOCKOUT_MINUTES": _env_int("LOCKOUT_MINUTES", 15),
         "IDLE_TIMEOUT_MINUTES": _env_int("IDLE_TIMEOUT_MINUTES", 15),
+        # A temporary password (given by staff) works this many days, then staff give a new one.
+        "TEMPORARY_PASSWORD_DAYS": _env_int("TEMPORARY_PASSWORD_DAYS", 7),
         "SESSION_MAX_HOURS": _env_int("SESSION_MAX_HOURS", 12),
         "RESET_LINK_MINUTES": _env_int("RESET_LINK_MINUTES", 30),
         "VERIFY_LINK_HOURS": _env_int("VERIFY_LINK_HOURS", 72),

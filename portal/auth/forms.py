@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from portal.auth.passwords import MAX_LENGTH, StrongPassword
 from portal.forms import PortalForm
@@ -96,3 +96,13 @@ class NewPasswordForm(NewPasswordFields, PortalForm):
     def __init__(self, *args, user=None, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
+
+    def validate_password(self, field):
+        """A temporary password was seen by staff (and perhaps written down): never kept."""
+        from portal.security import verify_password
+
+        user = self.user
+        if (getattr(user, "password_is_temporary", False) and field.data
+                and verify_password(user.password_hash, field.data)):
+            raise ValidationError(_l("This is the temporary password. Choose a new one "
+                                     "that only you know."))

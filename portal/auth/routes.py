@@ -35,7 +35,7 @@ def sign_in():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = SignInForm()
-    failed = False
+    failed = expired = False
     if form.validate_on_submit():
         check = services.check_password(form.identifier.data, form.password.data)
         if check.locked_until is not None:
@@ -50,10 +50,10 @@ def sign_in():
                 return redirect_after_post(url_for("auth.second_factor"))
             services.finish_sign_in(check.user)
             return redirect_after_post(after_sign_in(check.user, next_url))
-        failed = True
+        failed, expired = True, check.expired
     status = 422 if form.errors or failed else 200
     return render("auth/sign_in.html", "content", status=status, form=form, failed=failed,
-                  ended=getattr(g, "session_ended", None))
+                  expired=expired, ended=getattr(g, "session_ended", None))
 
 
 @bp.route("/sign-out", methods=["POST"])

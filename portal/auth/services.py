@@ -39,26 +39,47 @@ class PasswordCheck:
 
     user: User | None = None
     locked_until: datetime | None = None
+    #: The right temporary password, given too long ago (PORTAL_TEMPORARY_PASSWORD_DAYS).
+    expired: bool = False
 
     @property
     def ok(self) -> bool:
-        return self.user is not None and self.locked_until is None
+        return self.user is not None and self.locked_until is None and not self.expired
 
 
 def find_user(identifier: str) -> User | None:
-    """The account behind a username, an e-mail address or a patient ID."""
+    """The one account behind a username, an e-mail address or a patient ID, or None.
+
+    Usernames never look like a patient ID or an e-mail address (auth.usernames), but one
+    chosen before that rule, or a patient ID given later, could still equal another
+    account's: then the identifier names no one, rather than whichever row came first, so
+    that nobody can sign in as (or lock out) another person by that name.
+    """
     value = identifier.strip()
     if not value:
         return None
     lowered = value.lower()
-    return db.session.scalar(
+    found = db.session.scalars(
         select(User)
         .outerjoin(Patient, User.patient_id == Patient.id)
         .where(or_(func.lower(User.username) == lowered,
                    func.lower(User.email) == lowered,
                    func.upper(Patient.patient_number) == value.upper()))
-        .limit(1)
-    )
+        .limit(2)
+    ).unique().all()
+    return found[0] if len(found) == 1 else None
+
+
+def temporary_password_expired(user: User, now: datetime | None = None) -> bool:
+    """Whether `user` still has a temporary password, given more than the setting's days ago.
+
+    Said only after the right password was typed, so it tells a stranger nothing.
+    """
+    if not user.password_is_temporary:
+        return False
+    given = user.password_changed_at or user.created_at
+    days = current_app.config["TEMPORARY_PASSWORD_DAYS"]
+    return given is None or (now or utcnow()) - given > timedelta(days=days)
 
 
 def is_locked(user: User, now: datetime | None = None) -> bool:
@@ -91,6 +112,10 @@ def check_password(identifier: str, password: str) -> PasswordCheck:
         audit.record(audit.Action.SIGN_IN, patient=user.patient_id if user else None,
                      outcome="failure", actor=user, target=None, commit=True)
         return PasswordCheck()
+    if temporary_password_expired(user, now):
+        audit.record(audit.Action.SIGN_IN, patient=user.patient_id, outcome="expired",
+                     actor=user, target=None, commit=True)
+        return PasswordCheck(user=user, expired=True)
     # The count of failures is not reset here: wrong codes at the second step count on
     # top of it, and only a finished sign-in (finish_sign_in) starts it again from zero.
     if password_needs_rehash(user.password_hash):

@@ -54,14 +54,16 @@ def load_user(user_id: str) -> User | None:
     record, user = row
     now = utcnow()
     config = current_app.config
+    background = request.endpoint in BACKGROUND_ENDPOINTS
     if now - record.created_at > timedelta(hours=config["SESSION_MAX_HOURS"]):
-        return _expire(record, "expired")
+        # A poll is signed out but does not end the session: the person's own next
+        # request does, and is told why, with what they typed kept (see unauthorized).
+        return None if background else _expire(record, "expired")
     if now - record.last_seen_at > timedelta(minutes=config["IDLE_TIMEOUT_MINUTES"]):
-        return _expire(record, "idle")
+        return None if background else _expire(record, "idle")
     if not user.enabled:
         return _expire(record, "disabled")
-    if (now - record.last_seen_at).total_seconds() > TOUCH_EVERY \
-            and request.endpoint not in BACKGROUND_ENDPOINTS:
+    if (now - record.last_seen_at).total_seconds() > TOUCH_EVERY and not background:
         db.session.execute(update(UserSession).where(UserSession.id == sid)
                            .values(last_seen_at=now))
         db.session.commit()

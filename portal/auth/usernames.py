@@ -22,11 +22,18 @@ PLAIN_LETTERS = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ":
                                "ı": "i"})
 
 
+#: What a patient ID looks like (P-100001, F-000001, AB123456): a username never does, so
+#: that what someone types at sign-in can only ever mean one account.
+PATIENT_ID_LIKE = re.compile(r"[A-Za-z]{1,3}[-_.]?\d{3,}")
+
+
 def username_problem(username: str) -> str | None:
     """Why `username` cannot be used, in the reader's language, or None if it can."""
     if not (MIN_LENGTH <= len(username) <= MAX_LENGTH) or not PATTERN.fullmatch(username):
         return str(_l("Use 3 to 80 characters: letters (a to z), digits, dots, dashes or "
                       "underscores, without spaces."))
+    if PATIENT_ID_LIKE.fullmatch(username) or is_patient_number(username):
+        return str(_l("A username may not look like a patient ID. Choose another one."))
     if is_taken(username):
         return str(_l("This username is already taken. Choose another one."))
     return None
@@ -36,6 +43,13 @@ def is_taken(username: str) -> bool:
     """Whether any account uses `username`, whatever the case of its letters."""
     return db.session.scalar(
         select(User.id).where(func.lower(User.username) == username.lower()).limit(1)
+    ) is not None
+
+
+def is_patient_number(text: str) -> bool:
+    """Whether some patient has `text` as patient ID, whatever the case of its letters."""
+    return db.session.scalar(
+        select(Patient.id).where(func.upper(Patient.patient_number) == text.upper()).limit(1)
     ) is not None
 
 

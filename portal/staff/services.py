@@ -147,6 +147,34 @@ def why_not_invitable(patient: Patient) -> str | None:
     return None
 
 
+def renew_temporary_password(patient: Patient, by: User) -> tuple[User, str]:
+    """Give the patient's existing account a new temporary password, shown once.
+
+    For a patient who lost their password and has no e-mail address to reset it with.
+    The same rules as a first temporary password: it works PORTAL_TEMPORARY_PASSWORD_DAYS
+    days and must be changed at the next sign-in; every session of the account ends, and
+    a lockout is lifted (staff checked who is asking).
+    """
+    from portal.auth import sessions
+
+    user = patient.account
+    if user is None:
+        raise NotPossible(_l("This patient has no account."))
+    if not user.enabled:
+        raise NotPossible(_l("The account is disabled. Enable it first."))
+    password = new_temporary_password()
+    user.password_hash = hash_password(password)
+    user.password_is_temporary = True
+    user.password_changed_at = utcnow()
+    user.failed_sign_ins = 0
+    user.locked_until = None
+    sessions.end_other_sessions(user, "temporary-password")
+    audit.record(audit.Action.TEMPORARY_PASSWORD_GIVEN,
+                 patient=patient, actor=by, target=f"user:{user.id}")
+    db.session.commit()
+    return user, password
+
+
 def _check_may_invite(patient: Patient) -> None:
     if patient.account is not None:
         raise NotPossible(_l("This patient already has an account."))
@@ -226,7 +254,8 @@ def give_temporary_password(patient: Patient, by: User, username: str) -> tuple[
     email = patient.email if patient.email and not email_taken(patient.email) else None
     user = User(username=username.strip(), email=email, role="patient", patient=patient,
                 display_name=patient.full_name, locale=patient.preferred_locale,
-                password_hash=hash_password(password), password_is_temporary=True)
+                password_hash=hash_password(password), password_is_temporary=True,
+                password_changed_at=utcnow())
     db.session.add(user)
     _cancel_open_invitations(patient)
     db.session.flush()

@@ -19,6 +19,7 @@ from portal.mail import send_mail
 from portal.models import STAFF_ROLES, User
 from portal.paging import paginate
 from portal.security import hash_password
+from portal.types import utcnow
 
 #: Letters of a temporary password: the code alphabet, so nothing can be misread.
 TEMPORARY_PASSWORD_LENGTH = 12
@@ -91,7 +92,7 @@ def create_staff(username: str, display_name: str, email: str, role: str,
     password = new_temporary_password()
     user = User(username=username.strip(), display_name=display_name.strip(),
                 email=email.strip(), role=role, password_hash=hash_password(password),
-                password_is_temporary=True)
+                password_is_temporary=True, password_changed_at=utcnow())
     db.session.add(user)
     db.session.flush()
     audit.record(audit.Action.STAFF_ACCOUNT_CREATED,
