@@ -108,12 +108,15 @@ class LocationForm(PortalForm):
     address = StringField(_l("Address"), validators=[Optional(), Length(max=400)])
 
 
-def _where_and_who():
-    return (SelectField(_l("Practitioner"), coerce=int,
+def _where_and_who(form: str):
+    """Practitioner, place and type; ids start with `form`, as both slot forms share a page
+    (each label must point to its own form's field; the names stay the same)."""
+    return (SelectField(_l("Practitioner"), coerce=int, id=f"{form}-practitioner",
                         validators=[InputRequired(_l("Choose the practitioner."))]),
-            SelectField(_l("Place"), coerce=int,
+            SelectField(_l("Place"), coerce=int, id=f"{form}-location",
                         validators=[InputRequired(_l("Choose the place."))]),
-            SelectField(_l("Appointment type"), coerce=int, default=0))
+            SelectField(_l("Appointment type"), coerce=int, default=0,
+                        id=f"{form}-appointment_type"))
 
 
 class SlotForm(PortalForm):
@@ -124,7 +127,7 @@ class SlotForm(PortalForm):
     duration = IntegerField(_l("Length in minutes"), default=10, validators=[
         InputRequired(_l("Enter the length in minutes.")),
         NumberRange(5, 480, _l("Enter a length from 5 to 480 minutes."))])
-    practitioner, location, appointment_type = _where_and_who()
+    practitioner, location, appointment_type = _where_and_who("slot")
 
 
 WEEKDAYS = [(0, _l("Monday")), (1, _l("Tuesday")), (2, _l("Wednesday")), (3, _l("Thursday")),
@@ -143,7 +146,7 @@ class SeriesForm(PortalForm):
     every = IntegerField(_l("A slot every this many minutes"), default=10, validators=[
         InputRequired(_l("Enter the minutes between slots.")),
         NumberRange(5, 480, _l("Enter from 5 to 480 minutes."))])
-    practitioner, location, appointment_type = _where_and_who()
+    practitioner, location, appointment_type = _where_and_who("series")
 
     def validate_last_day(self, field):
         if self.first_day.data and field.data and field.data < self.first_day.data:

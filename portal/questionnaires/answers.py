@@ -26,7 +26,6 @@ from portal.records.forms import DayField
 
 NOT_A_NUMBER = _l("Enter a number, for example 12 or 1.5.")
 NOT_AN_OPTION = _l("Choose one of the options shown.")
-REQUIRED = _l("Answer this question.")
 #: Longest answers kept, so one answer cannot fill the database.
 TEXT_LIMIT, LONG_TEXT_LIMIT = 500, 5000
 
@@ -162,7 +161,8 @@ def collect(form: PortalForm, questions: list[Question], previous: dict,
         if value is not None:
             answers[key] = value
         elif sending and question.required:
-            field.errors = [str(REQUIRED)]
+            # Named, so that the error summary says which question, not just "answer".
+            field.errors = [_("Answer: %(question)s", question=field.label.text)]
             ok = False
     return answers, ok
 

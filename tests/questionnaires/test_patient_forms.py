@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -99,7 +101,10 @@ def test_send_refuses_missing_required_answers_and_keeps_what_was_typed(client, 
         "action": "send", **_answers(questionnaire, q7="Typed words stay")})
     assert result.status_code == 422
     page = result.get_data(as_text=True)
-    assert 'class="error-summary"' in page and page.count("Answer this question.") == 4
+    summary = page.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    links = re.findall(r'<a href="#[^"]+">([^<]+)</a>', summary)
+    assert len(links) == 2 and all(text.startswith("Answer: ") for text in links)
+    assert links == ["Answer: What is the reason for your visit?", "Answer: How do you feel?"]
     assert f'href="#{field(questionnaire, 1)}"' in page and "Typed words stay" in page
     db.session.refresh(response)
     assert response.status == "to_do" and response.snapshot is None
