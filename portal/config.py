@@ -64,6 +64,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "MAIL_RETRY_SECONDS": _env_int("MAIL_RETRY_SECONDS", 60),
         "MAIL_CLAIM_MINUTES": _env_int("MAIL_CLAIM_MINUTES", 5),
         "MAIL_POLL_SECONDS": _env_int("MAIL_POLL_SECONDS", 5),
+        # /healthz answers 503 when the disk of a SQLite database has less room than this.
+        "HEALTH_MIN_FREE_MB": _env_int("HEALTH_MIN_FREE_MB", 100),
         "BASE_URL": _env("BASE_URL", "http://127.0.0.1:8000"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

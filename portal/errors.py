@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, request, session
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.extensions import db
+from portal.forms import STASH_KEY, stash_form_data
 from portal.rendering import render
+from portal.storage_failure import is_storage_failure
+
+#: Seconds after which a browser or proxy may try again when nothing can be stored.
+RETRY_AFTER = 120
 
 MESSAGES = {
     400: (_l("Something in the request was not right"),
@@ -44,6 +50,23 @@ def handle_http_error(error: HTTPException):
     return response
 
 
+def handle_storage_failure(error: Exception):
+    """Disk full or database read-only: 503 with "nothing was saved", what was typed kept."""
+    if not is_storage_failure(error):
+        return handle_unexpected(error)
+    db.session.rollback()
+    current_app.logger.error("Nothing can be stored (%s) on %s %s", type(error).__name__,
+                             request.method, request.path)
+    kept = False
+    if request.method == "POST" and request.mimetype in (
+            "application/x-www-form-urlencoded", "multipart/form-data"):
+        stash_form_data()
+        kept = STASH_KEY in session
+    response = render("errors/unavailable.html", status=503, kept=kept, back=request.path)
+    response.headers["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
 def handle_unexpected(error: Exception):
     """Anything unforeseen: roll back so nothing is half-saved, log it, show the 500 page."""
     db.session.rollback()
@@ -56,3 +79,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(CSRFError, lambda e: handle_http_error(e))
     app.register_error_handler(Exception, handle_unexpected)
+    app.register_error_handler(DBAPIError, handle_storage_failure)
+    app.register_error_handler(OSError, handle_storage_failure)
