@@ -228,7 +228,7 @@ def reschedule(appointment: Appointment, slot_id: int, actor: User | None,
         moving.sequence = (moving.sequence or 0) + 1
         moving.moved_from, moving.moved_at = previous, now
         moving.reminder_sent_at = None  # the reminder is for the new time
-        audit.record("appointment-rescheduled", patient=moving.patient_id,
+        audit.record(audit.Action.APPOINTMENT_RESCHEDULED, patient=moving.patient_id,
                      target=f"appointment:{appointment_id}")
         return moving
 

@@ -52,7 +52,8 @@ def _offered(client, kind) -> str:
 
 def test_a_long_consultation_keeps_the_next_slot_from_others(app, client, book, long_kind):
     ten, ten_ten, ten_twenty = _morning(book)
-    oliver, sanne = make_user(patient=make_patient(given_name="Oliver")), make_user(patient=make_patient(given_name="Sanne"))
+    oliver = make_user(patient=make_patient(given_name="Oliver"))
+    sanne = make_user(patient=make_patient(given_name="Sanne"))
     login_as(client, oliver)
     assert _book(client, ten, long_kind, "Check-up").status_code == 303
 

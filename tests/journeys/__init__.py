@@ -1,0 +1,1 @@
+"""Journeys that play both sides of the clinic in a real browser."""
