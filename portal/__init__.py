@@ -76,13 +76,11 @@ def _register_blueprints(app: Flask) -> None:
     from portal.records import bp as records_bp
     from portal.staff import bp as staff_bp
     from portal.terminology import bp as terminology_bp
-    from portal.terminology import bp as terminology_bp
 
     for blueprint in (health_bp, help_bp, auth_bp, records_bp, account_bp, staff_bp,
                       messages_bp, appointments_bp, billing_bp, questionnaires_bp, family_bp,
                       corrections_bp):
         app.register_blueprint(blueprint)
-    app.register_blueprint(terminology_bp)
     app.register_blueprint(terminology_bp)
 
 

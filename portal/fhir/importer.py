@@ -49,8 +49,6 @@ class FileResult:
     error: str | None = None
     #: (code system, code) -> a name, of every coded item, reason and reaction in the bundle
     codes: dict[tuple[str, str], str] = field(default_factory=dict)
-    #: (code system, code) -> a name, of every coded item, reason and reaction in the bundle
-    codes: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def total(self, outcome: str) -> int:
         """How many items of all kinds had `outcome` ("new", "changed", "unchanged")."""
@@ -122,7 +120,6 @@ def _import(path: Path, read, size) -> FileResult:
     if result.error:
         result.counts = {}
         result.codes = {}
-        result.codes = {}
     result.seconds = time.perf_counter() - started
     return result
 
@@ -130,7 +127,6 @@ def _import(path: Path, read, size) -> FileResult:
 def _store(bundle: Bundle, result: FileResult) -> None:
     """Write the bundle's patient and items into the open transaction; fill in the counts."""
     rows = _rows(bundle)  # mapped before any write: a mapping error leaves nothing to undo
-    result.codes = _codes(rows)
     result.codes = _codes(rows)
     patient, created = save_patient(bundle.patient, bundle.patient_id)
     patient_changed = created or db.session.is_modified(patient)  # before the next autoflush
@@ -222,20 +218,6 @@ def _codes(rows: list[dict]) -> dict[tuple[str, str], str]:
                  (details.get("reason_coding"), details.get("reason")),
                  *zip(details.get("reaction_codings") or [], details.get("reactions") or [],
                       strict=False)]
-        for coding, name in named:
-            if coding and coding.get("system") and coding.get("code"):
-                codes.setdefault((coding["system"], coding["code"]), name or "")
-    return codes
-
-
-def _codes(rows: list[dict]) -> dict[tuple[str, str], str]:
-    """The codes of the rows' items, reasons and reactions, with a name for each."""
-    codes: dict[tuple[str, str], str] = {}
-    for row in rows:
-        details = row["details"] or {}
-        named = [({"system": row["code_system"], "code": row["code"]}, row["title"]),
-                 (details.get("reason_coding"), details.get("reason")),
-                 *zip(details.get("reaction_codings") or [], details.get("reactions") or [])]
         for coding, name in named:
             if coding and coding.get("system") and coding.get("code"):
                 codes.setdefault((coding["system"], coding["code"]), name or "")
