@@ -14,5 +14,6 @@ from portal.billing import (  # noqa: E402,F401
     routes_settings,
     routes_staff,
     routes_staff_review,
+    routes_standin,
     routes_webhook,
 )

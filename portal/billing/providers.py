@@ -99,7 +99,11 @@ MOLLIE_LOCALES = {"en": "en_US", "nl": "nl_NL", "pl": "pl_PL"}
 
 def get_provider():
     """The provider this portal is configured with (PORTAL_PAYMENT_PROVIDER)."""
+    from portal.billing import standin
+
     config = current_app.config
+    if standin.enabled():  # development only: never in production
+        return standin.StandInProvider()
     if config.get("PAYMENT_PROVIDER") == "mollie" and config.get("MOLLIE_API_KEY"):
         return MollieProvider(config["MOLLIE_API_KEY"], config.get("MOLLIE_API_ENDPOINT", ""))
     return BankTransferProvider()
