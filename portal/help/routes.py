@@ -22,6 +22,18 @@ def sign_in_help():
     return render("help/sign_in_help.html")
 
 
+@bp.get("/help/using-the-portal")
+def using():
+    """How to do each task: results, messages, appointments, bills, proxies, age rules."""
+    from portal.clinic import current_clinic
+    from portal.family.rules import ages
+
+    clinic = current_clinic()
+    consent_age, end_age, own_age = ages(clinic)
+    return render("help/using.html", preset=clinic.proxy_age_preset or "nl",
+                  consent_age=consent_age, end_age=end_age, own_age=own_age)
+
+
 @bp.get("/help/questions")
 def faq():
     """Questions patients often ask, with answers."""
