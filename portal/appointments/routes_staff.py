@@ -13,6 +13,7 @@ from portal.appointments.forms import BookSettingsForm, TypeForm
 from portal.appointments.models import AppointmentType
 from portal.clinic import current_clinic, feature_required
 from portal.extensions import db
+from portal.pipeline import STAFF, area_view, audit_target, shown
 from portal.rendering import redirect_after_post, render
 from portal.types import utcnow
 
@@ -26,23 +27,27 @@ def staff_page(view):
 
 
 @bp.get("/staff/appointments")
-@staff_page
+@area_view(side=STAFF, roles=BOOK_ROLES, feature="appointments",
+           audit=audit.Action.APPOINTMENTS_DAY_VIEWED)
 def staff_day():
-    """One day of the appointment book: every slot, free or with its patient."""
+    """One day of the appointment book: every slot, free or with its patient, and what
+    each patient said at check-in."""
     try:
         day = date.fromisoformat(request.args.get("day", ""))
         if not date.min < day < date.max:  # the day before and after are linked
             raise ValueError(day)
     except ValueError:
         day = services.local_day(utcnow())
+    schedule = setup.day_schedule(day)
+    # Each patient on the day gets the audit line: the page shows their check-in answers.
+    shown(appointment.patient_id for _slot, appointment in schedule if appointment)
+    audit_target(f"day:{day.isoformat()}")
     # What patients wrote about medicines and allergies is health data: only staff who
     # may read records see the words; everyone sees the flag.
     shows_clinical = Permission.VIEW_RECORD in STAFF_PERMISSIONS.get(current_user.role, ())
-    response = render("appointments/staff_day.html", day=day, shows_clinical=shows_clinical,
-                      schedule=setup.day_schedule(day), closed=setup.is_closed(day),
-                      previous=day - timedelta(days=1), following=day + timedelta(days=1))
-    audit.record(audit.Action.APPOINTMENTS_DAY_VIEWED, target=f"day:{day.isoformat()}", commit=True)
-    return response
+    return render("appointments/staff_day.html", day=day, shows_clinical=shows_clinical,
+                  schedule=schedule, closed=setup.is_closed(day),
+                  previous=day - timedelta(days=1), following=day + timedelta(days=1))
 
 
 def _type_values(form: TypeForm) -> dict:

@@ -87,7 +87,7 @@ def received_forms():
     state = request.args.get("state", "new")
     state = state if state in received.STATES else "new"
     forms = received.received_page(state, page_number())
-    shown(form.patient_id for form in forms.items)
+    shown(response.patient_id for response in forms.items)
     audit_target(f"received:{state}")
     return render("questionnaires/staff_received.html", "list", forms=forms, state=state,
                   new_total=forms.total if state == "new" else received.new_count())

@@ -6,7 +6,10 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from portal.extensions import db
+from portal.models import AuditEvent
 from portal.types import utcnow
 from tests.appointments.conftest import make_appointment, make_slot
 from tests.conftest import login_as, make_patient, make_user, post_form
@@ -49,6 +52,10 @@ def test_the_clinician_sees_on_the_day_view_what_changed_with_a_flag(app, client
     assert "Contact details changed" in row
     assert '<strong class="new">Check</strong>' in row
     assert "Insurance changed" not in row and "Allergies changed" not in row
+    # The page shows Oliver's health data: his audit trail says who looked.
+    assert db.session.scalar(select(AuditEvent).where(
+        AuditEvent.action == "appointments-day-viewed",
+        AuditEvent.patient_id == oliver.patient_id))
 
 
 def test_front_desk_sees_the_flag_but_not_the_words_about_medicines(app, client, book, clinic):

@@ -30,6 +30,9 @@ def test_a_sent_form_is_new_until_a_clinician_marks_it_handled(app, client, ques
     login_as(client, clinician)
     new = client.get("/staff/forms/received").get_data(as_text=True)
     assert "Sanne de Vries" in new and "Before your visit" in new and "New (1)" in new
+    assert db.session.scalar(select(AuditEvent).where(
+        AuditEvent.action == "forms-received-listed",
+        AuditEvent.patient_id == response.patient_id))
     assert client.get("/staff/forms/received?state=handled").get_data(
         as_text=True).count("Sanne de Vries") == 0
     # The patient's own forms page and staff page say it is new, and link to it.
