@@ -85,3 +85,18 @@ def test_an_import_reports_the_codes_it_saw_without_an_entry(db, clinic):
     load_starter()
     lines = list(report_lines(import_files([path])))
     assert "Every code seen has a patient-friendly name." in lines
+
+
+def test_load_terminology_adds_the_starter_set_or_a_clinics_file(app, db, tmp_path):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["portal", "load-terminology"])
+    assert first.exit_code == 0 and "new entries added" in first.output
+    again = runner.invoke(args=["portal", "load-terminology"])
+    assert "0 new entries added" in again.output
+    own = tmp_path / "clinic.csv"
+    own.write_text("system,code,name_en,name_nl,name_pl,explanation_en,explanation_nl,"
+                   "explanation_pl\nhttp://loinc.org,2276-4,Iron stores,IJzervoorraad,"
+                   "Zapasy żelaza,,,\n", encoding="utf-8")
+    result = runner.invoke(args=["portal", "load-terminology", str(own)])
+    assert "1 new entry added" in result.output
+    assert db.session.scalar(select(Term.name_pl).where(Term.code == "2276-4")) == "Zapasy żelaza"
