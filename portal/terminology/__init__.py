@@ -41,6 +41,14 @@ def term_explanation(item) -> str | None:
     return services.friendly_item(item).explanation
 
 
+@bp.app_template_global()
+def term_names_of(item_ids) -> dict[int, Markup]:
+    """Names of the record items `item_ids` (a list naming what it refers to, such as repeat
+    prescription requests), as `term_name` shows them, in one query for the whole list."""
+    return {item_id: _with_source(found)
+            for item_id, found in services.friendly_by_item_id(item_ids).items()}
+
+
 @bp.app_template_filter("friendly_name")
 def friendly_name(item) -> str:
     """The name alone, for page titles, captions and link texts."""

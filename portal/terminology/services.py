@@ -117,6 +117,21 @@ def friendly_item(item) -> Friendly:
     return friendly(item.code_system, item.code, item.title)
 
 
+def friendly_by_item_id(item_ids) -> dict[int, Friendly]:
+    """The friendly names of record items by id, read in one query; items whose code has
+    no entry are left out, so a list keeps the name it stored."""
+    from portal.records.models import RecordItem
+
+    wanted = {item_id for item_id in item_ids if item_id}
+    if not wanted:
+        return {}
+    rows = db.session.execute(select(RecordItem.id, RecordItem.code_system, RecordItem.code,
+                                     RecordItem.title).where(RecordItem.id.in_(wanted)))
+    known = _terms()
+    return {row.id: friendly(row.code_system, row.code, row.title) for row in rows
+            if (row.code_system, row.code) in known}
+
+
 def friendly_name(item) -> str:
     """Only the name of `friendly_item`, for titles and captions."""
     return friendly_item(item).name

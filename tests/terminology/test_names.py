@@ -253,3 +253,23 @@ def test_the_fhir_download_keeps_the_coding_and_adds_valid_translations(client, 
     assert translations == {"nl": "Totaal cholesterol", "pl": "Cholesterol całkowity"}
     stored = db.session.scalar(select(RecordItem.resource).where(RecordItem.code == "2093-3"))
     assert "_display" not in json.dumps(stored)
+
+
+def test_repeat_prescription_requests_name_the_medicine_in_the_readers_language(client, dutch):
+    from portal.messages.models import RepeatRequest
+
+    rxnorm = "http://www.nlm.nih.gov/research/umls/rxnorm"
+    medicine = add_item(dutch.patient, "medication", title="Simvistatin 10 MG", code="316672",
+                        code_system=rxnorm, status="active")
+    other = add_item(dutch.patient, "medication", title="Ferrous sulfate", code="x-1",
+                     code_system=rxnorm, status="active")
+    for item in (medicine, other):
+        db.session.add(RepeatRequest(patient_id=dutch.patient_id, medication_id=item.id,
+                                     medication=item.title, pharmacy="Apotheek"))
+    db.session.commit()
+    login_as(client, dutch)
+    with count_queries() as queries:
+        page = text(client.get("/prescriptions"))
+    assert "Simvastatine 10 mg (Simvistatin 10 MG)" in page
+    assert "Ferrous sulfate" in page
+    assert queries() < 20
