@@ -18,8 +18,12 @@ run: setup  ## Set up, migrate, load the demo clinic and serve http://127.0.0.1:
 	PORTAL_ENV=development $(BIN)/flask portal demo
 	PORTAL_ENV=development $(BIN)/flask run --host $(HOST) --port $(PORT)
 
+# Test workers (pytest-xdist), each with its own database. On two CPUs three beat two:
+# a worker waiting for Chromium, the live server or the database leaves its CPU to another.
+TEST_WORKERS ?= 3
+
 test: setup browser  ## Run the whole test suite (SQLite; set PORTAL_TEST_DATABASE_URL for PostgreSQL)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 bench: setup wrk  ## Benchmark on loopback: speed, sizes, queries, memory (BENCH_ARGS=--help)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

@@ -3,6 +3,13 @@
 The database is SQLite in a temporary folder unless PORTAL_TEST_DATABASE_URL names
 another (CI runs the suite again on PostgreSQL). The schema comes from the Alembic
 migrations, as in production; every test starts from empty tables.
+
+`make test` runs the suite in parallel (pytest-xdist): each worker process has its own
+database, made here when the worker starts (SQLite: a file in the worker's own temporary
+folder; PostgreSQL: `<test database>_gw0`, `_gw1`, ... on the same server), so workers
+never see each other's rows. Tests of one file stay on one worker (their module fixtures
+are made once), except those of the crawls (SPREAD below): each of those goes to whichever
+worker is free, and they go first.
 """
 
 from __future__ import annotations
@@ -19,7 +26,8 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import event, text
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
 
 from portal import create_app
 from portal.clinic_setup import save_clinic
@@ -27,11 +35,76 @@ from portal.extensions import db as _db
 from portal.models import Patient, User
 from portal.security import hash_password
 
-#: Demo data, the live server, Chromium and axe-core, for browser tests in any folder.
-pytest_plugins = ("tests.quality.fixtures",)
+#: Demo data, the live server, Chromium and axe-core, for browser tests in any folder; the
+#: quality gates' report, written at the end of the run.
+pytest_plugins = ("tests.quality.fixtures", "tests.quality.report")
 
 PASSWORD = "correct horse battery staple"
 _hash_cache: dict[str, str] = {}
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """A PostgreSQL database of the worker's own next to `url`'s, created when missing."""
+    base = make_url(url)
+    own = base.set(database=f"{base.database}_{worker}")
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                 {"name": own.database})
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{own.database}"'))
+    finally:
+        admin.dispose()
+    return own.render_as_string(hide_password=False)
+
+
+def pytest_configure(config):
+    """In a pytest-xdist worker on PostgreSQL: point the suite at the worker's own database.
+
+    The environment variable itself is changed, before any test module is imported, so
+    the tests that read it (backups, gunicorn) use the worker's database too.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    url = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
+    if worker and url.startswith("postgresql"):
+        os.environ["PORTAL_TEST_DATABASE_URL"] = _worker_database(url, worker)
+
+
+#: The whole-site crawls, longest first: each of their tests may run on its own worker, and
+#: they start first, so that the workers finish together.
+SPREAD = ("tests/quality/test_browser.py", "tests/quality/test_query_growth.py",
+          "tests/quality/test_pages.py")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """Under pytest-xdist (`-n`): a file's tests on one worker, except the crawls (SPREAD).
+
+    One worker per file makes a module fixture (the imported bundles, a gunicorn) once.
+    xdist's own `--dist loadgroup` would do this with markers, but it cannot rename test
+    ids under pytest 9, so the grouping is done here, by file name.
+    """
+    if config.getoption("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileOrCrawlTest(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return nodeid if path in SPREAD else path
+
+    config.option.loadscopereorder = False  # keep the order below: the crawls first
+    return FileOrCrawlTest(config, log)
+
+
+def pytest_collection_modifyitems(config, items):
+    """The crawls first, longest first; the rest in the order collected."""
+    def rank(item) -> int:
+        path = item.location[0]
+        return SPREAD.index(path) if path in SPREAD else len(SPREAD)
+
+    items.sort(key=rank)
 
 
 def _database_url(tmp_path_factory) -> str:
@@ -80,6 +153,9 @@ def app(tmp_path_factory):
         "OLD_UPLOAD_DIR": str(instance / "uploads"),
         "SERVER_NAME": None,
         "FAST_PASSWORD_HASHING": True,
+        # One process: counting in memory keeps tests apart from the apps other tests
+        # create (the limiter is one object). The database storage has tests of its own.
+        "RATELIMIT_STORAGE_URI": "memory://",
     })
     app.test_client_class = RequestIsolatingClient
     with app.app_context():
@@ -145,9 +221,6 @@ def make_user(role: str = "patient", patient: Patient | None = None, password: s
         patient = make_patient()
     _counter["n"] += 1
     if password not in _hash_cache:
-        # One process: counting in memory keeps tests apart from the apps other tests
-        # create (the limiter is one object). The database storage has tests of its own.
-        "RATELIMIT_STORAGE_URI": "memory://",
         _hash_cache[password] = hash_password(password)
     defaults = dict(username=f"user{_counter['n']}", role=role, patient=patient,
                     display_name=patient.full_name if patient else f"Staff {_counter['n']}",

@@ -1,13 +1,18 @@
 """The crawl's findings as a report: query counts and sizes per route, role and language.
 
 Tests add rows while they run; at the end of the session the report is written to
-test-artifacts/ (git-ignored) and a short table is printed with the test summary.
+test-artifacts/ (git-ignored) and a short table is printed with the test summary. Under
+pytest-xdist each worker hands its rows to the controller, which writes the one report.
+This module is a pytest plugin for that (registered in tests/conftest.py), so that the
+controller, which collects no tests, has these hooks too.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+
+import pytest
 
 from portal.config import ROOT
 
@@ -87,3 +92,34 @@ def write(directory: Path = ARTIFACTS) -> Path | None:
     markdown.write_text("# Quality report\n\n" + "\n".join(summary_lines()) + "\n",
                         encoding="utf-8")
     return markdown
+
+
+def pytest_sessionfinish(session):
+    """In a pytest-xdist worker: hand this worker's rows to the controller."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["quality_report"] = {"pages": ROWS, "browser": BROWSER_PAGES}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """In the pytest-xdist controller: gather a finished worker's rows."""
+    rows = getattr(node, "workeroutput", {}).get("quality_report")
+    if rows:
+        ROWS.extend(rows["pages"])
+        BROWSER_PAGES.extend(rows["browser"])
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Write the quality report and print its short table (the controller's, under xdist)."""
+    if hasattr(terminalreporter.config, "workeroutput"):
+        return
+    path = write()
+    lines = summary_lines()
+    if not lines:
+        return
+    terminalreporter.section("quality gates")
+    for line in lines:
+        terminalreporter.write_line(line)
+    if path:
+        terminalreporter.write_line(f"Full report: {path.relative_to(ROOT)}")

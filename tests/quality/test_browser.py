@@ -1,9 +1,10 @@
 """The browser gates, in real headless Chromium: axe-core, the CSP, no-JavaScript, keyboard.
 
-One test per visitor signs in once and, in each language, visits every crawlable page:
-with JavaScript on (as shipped, CSP enforced) for the console, the language, axe-core
-and sideways scrolling at 320 px; then with JavaScript off for the main heading and
-real forms. A page already checked is not loaded again (see dedup.py).
+One test per visitor and language signs in and visits every crawlable page: with
+JavaScript on (as shipped, CSP enforced) for the console, the language, axe-core and
+sideways scrolling at 320 px; then with JavaScript off for the main heading and real
+forms. A page already checked in the same worker process is not loaded again (see
+dedup.py). Each test may run on its own pytest-xdist worker (tests/conftest.py, SPREAD).
 """
 
 import pytest
@@ -86,9 +87,10 @@ def _without_script(browser, base: str, state, shapes: dict, signed_in_too: bool
     return found
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("role", BROWSER_VISITORS)
 def test_every_page_passes_the_browser_gates(app, demo, browser, live_server, axe_source,
-                                             role):
+                                             role, lang):
     context = browser.new_context(viewport=WIDE)
     context.add_init_script(axe_source)  # injected by devtools: the page's CSP stays on
     page = context.new_page()
@@ -97,29 +99,28 @@ def test_every_page_passes_the_browser_gates(app, demo, browser, live_server, ax
     if username:
         sign_in(page, live_server, username, code=lambda: second_factor_code(username))
     problems = [f"signing in: {message}" for message in console.take()]
-    for lang in LANGUAGES:
-        choose_language(page, live_server, lang)
-        problems += [f"[{lang}] choosing the language: {message}" for message in console.take()]
-        check = _with_script(page, console, lang, axe_source)
-        keys, with_js, visit = {}, {}, make_visit(role, lang)
-        for rule in crawlable(app):
-            path = url_for_rule(rule, visit)
-            keys[path] = _keys(context, live_server + path)
-            if keys[path] is not None:
-                with_js[path] = WITH_SCRIPT.check(page, live_server + path, keys[path][0], check)
-        assert signed_in(context, live_server) == bool(username), \
-            f"a page of the crawl signed {username} out: the pages after it were not checked"
-        shapes = {path: found[1] for path, found in keys.items() if found is not None}
-        without_js = _without_script(browser, live_server, context.storage_state(), shapes,
-                                     bool(username))
-        assert with_js, "the crawl found no pages"
-        for path, (key, on) in with_js.items():
-            off = without_js[path]
-            report.add_browser_page(role, lang, path, on + off, key)
-            problems += [f"[{lang}] {path} (JavaScript on): {f}" for f in on]
-            problems += [f"[{lang}] {path} (JavaScript off): {f}" for f in off]
+    choose_language(page, live_server, lang)
+    problems += [f"[{lang}] choosing the language: {message}" for message in console.take()]
+    check = _with_script(page, console, lang, axe_source)
+    keys, with_js, visit = {}, {}, make_visit(role, lang)
+    for rule in crawlable(app):
+        path = url_for_rule(rule, visit)
+        keys[path] = _keys(context, live_server + path)
+        if keys[path] is not None:
+            with_js[path] = WITH_SCRIPT.check(page, live_server + path, keys[path][0], check)
+    assert signed_in(context, live_server) == bool(username), \
+        f"a page of the crawl signed {username} out: the pages after it were not checked"
+    shapes = {path: found[1] for path, found in keys.items() if found is not None}
+    without_js = _without_script(browser, live_server, context.storage_state(), shapes,
+                                 bool(username))
+    assert with_js, "the crawl found no pages"
+    for path, (key, on) in with_js.items():
+        off = without_js[path]
+        report.add_browser_page(role, lang, path, on + off, key)
+        problems += [f"[{lang}] {path} (JavaScript on): {f}" for f in on]
+        problems += [f"[{lang}] {path} (JavaScript off): {f}" for f in off]
     context.close()
-    assert not problems, f"as {role}:\n" + "\n".join(problems)
+    assert not problems, f"as {role} in {lang}:\n" + "\n".join(problems)
 
 
 def test_htmx_loads_and_boosts_links(demo, browser, live_server):
