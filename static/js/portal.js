@@ -34,9 +34,16 @@
   });
 
   // Requests the page makes by itself (the unread count) are not the person using it.
+  // The badge sits inside the boosted menu link, so htmx may name that link as the
+  // request's element: what the request swaps (its target) tells it apart too.
   function isBackground(detail) {
-    return !!(detail && detail.elt && detail.elt.hasAttribute &&
-              detail.elt.hasAttribute("data-background"));
+    if (!detail) { return false; }
+    var nodes = [detail.elt, detail.target];
+    for (var i = 0; i < nodes.length; i++) {
+      var node = nodes[i];
+      if (node && node.closest && node.closest("[data-background]")) { return true; }
+    }
+    return false;
   }
 
   document.addEventListener("htmx:afterRequest", function (event) {
