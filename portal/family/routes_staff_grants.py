@@ -36,6 +36,8 @@ def _page(patient, status: int = 200, failed: tuple[int, EndGrantForm] | None = 
         forms[failed[0]] = failed[1]
         failed = failed[1]
     return render("family/staff_grants.html", status=status, patient=patient, grants=grants,
+                  blocked=services.blocked_grants(grants, patient),
+                  endings=services.endings_of(grants, patient),
                   labels=PERMISSION_LABELS, statuses=GRANT_STATUS_LABELS, live=LIVE,
                   forms=forms, failed=failed, confirm=ConfirmForm(formdata=None))
 

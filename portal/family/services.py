@@ -76,6 +76,21 @@ def held_grants(user: User) -> list[Held]:
     return held
 
 
+def blocked_grants(grants: list[ProxyGrant], patient: Patient) -> dict[int, str]:
+    """The live grants of `patient` that give no access today: grant id -> why, in words.
+
+    So that staff never read "Active" for a grant the gate refuses (an age reached
+    before the nightly review ended it, an agreement not yet recorded).
+    """
+    clinic, today = current_clinic(), clinic_today()
+    return {grant.id: why_no_access(patient, grant.relationship_kind,
+                                    grant.child_consent_at is not None, today, clinic,
+                                    invited_by_patient=grant.invited_by_patient)
+            or _("The clinic has not yet given this access.")
+            for grant in grants if grant.status in LIVE
+            and not grant_gives_access(grant, patient, today, clinic)}
+
+
 def endings_of(grants: list[ProxyGrant], patient: Patient) -> dict[int, Ending]:
     """The last day each of `patient`'s grants gives access, and why: grant id -> Ending."""
     clinic = current_clinic()

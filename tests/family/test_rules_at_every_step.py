@@ -134,3 +134,19 @@ def test_pages_acting_for_someone_speak_of_that_person(app, clinic):
     assert "Download or share Daan's record" in download and "your record" not in download
     menu = client.get("/record").get_data(as_text=True)
     assert "Daan&#39;s record</a>" in menu and ">My record<" not in menu
+
+
+def test_staff_never_read_active_for_a_grant_the_rules_refuse(app, clinic):
+    save_clinic(proxy_age_preset="nl")
+    jakub = make_patient(given_name="Jakub", family_name="Kowalski", birth_date=_years_ago(12))
+    kasia = make_user()
+    grant = ProxyGrant(grantee_user_id=kasia.id, patient_id=jakub.id, permissions=["records"],
+                       relationship_kind="parent", starts_on=date(2020, 1, 1),
+                       status="active", reason="approved before the rule", approved_at=utcnow())
+    db.session.add(grant)
+    db.session.commit()
+    desk = app.test_client()
+    login_as(desk, make_user(role="front_desk"))
+    page = _text(desk.get(f"/staff/family/patients/{jakub.id}"))
+    assert "gives no access now" in page and "Jakub is 12 years old" in page
+    assert "turns 16 (the clinic's age rules)" in page
