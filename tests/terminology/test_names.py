@@ -127,7 +127,7 @@ def test_a_staff_edit_shows_on_the_next_page(client, dutch):
     login_as(client, dutch)
     assert "Bloedsuiker (glucose)" in text(client.get("/record/results"))
     term = db.session.scalar(select(Term).where(Term.system == LOINC, Term.code == "2339-0"))
-    from portal.terminology.services import save
+    from portal.terminology.services_staff import save
 
     save(term, {"name_en": "Blood sugar", "name_nl": "Suiker in het bloed",
                 "name_pl": "Cukier", "explanation_en": "", "explanation_nl": "",
