@@ -23,7 +23,7 @@ from portal.appointments.services import local_day
 from portal.models import Patient
 from portal.records.models import RecordItem
 from portal.types import utcnow
-from tests.quality.browser import sign_in
+from tests.quality.browser import axe_violations, sign_in
 from tests.quality.crawl import second_factor_code
 
 pytestmark = pytest.mark.browser
@@ -101,7 +101,7 @@ def _write_to_the_clinic(page, base: str) -> None:
     page.wait_for_url(re.compile(r".*/messages/\d+$"))
 
 
-def _clinician_works(browser, base: str, day: str) -> None:
+def _clinician_works(browser, base: str, day: str, axe_source: str) -> None:
     context = browser.new_context()
     page = context.new_page()
     sign_in(page, base, "dr.jansen", code=lambda: second_factor_code("dr.jansen"))
@@ -111,6 +111,7 @@ def _clinician_works(browser, base: str, day: str) -> None:
     assert "Checked in on" in row.inner_text()
     assert CHANGE in row.inner_text() and "Medicines changed" in row.inner_text()
     assert row.locator("strong.new", has_text="Check").count() == 1
+    assert axe_violations(page, axe_source) == []
     # The message, and the answer.
     page.goto(f"{base}/staff/messages")
     page.get_by_role("link", name="Paracetamol").first.click()
@@ -127,7 +128,8 @@ def _clinician_works(browser, base: str, day: str) -> None:
     context.close()
 
 
-def test_a_clinic_day_from_activation_to_the_calendar_file(db, demo, browser, live_server):
+def test_a_clinic_day_from_activation_to_the_calendar_file(db, demo, browser, live_server,
+                                                          axe_source):
     samuel = db.session.scalar(select(Patient).filter_by(patient_number=SAMUEL))
     _held_result(db, samuel)
     context = browser.new_context(accept_downloads=True)
@@ -144,7 +146,8 @@ def test_a_clinic_day_from_activation_to_the_calendar_file(db, demo, browser, li
     assert appointment.ends_at - appointment.starts_at == timedelta(minutes=20)
     assert len(db.session.scalars(select(SlotReservation).where(
         SlotReservation.appointment_id == appointment.id)).all()) == 2
-    _clinician_works(browser, live_server, local_day(appointment.starts_at).isoformat())
+    _clinician_works(browser, live_server, local_day(appointment.starts_at).isoformat(),
+                     axe_source)
 
     # Samuel reads the answer and the result.
     page.goto(f"{live_server}/messages")
