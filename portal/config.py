@@ -123,6 +123,10 @@ def load_config(overrides: dict | None = None) -> dict:
         "MOLLIE_API_ENDPOINT": _env("MOLLIE_API_ENDPOINT", ""),
         "WEBHOOK_RATE_LIMIT": _env("WEBHOOK_RATE_LIMIT", "300 per minute"),
     }
+    if testing and not _env("RATELIMIT_STORAGE_URI"):
+        # A test process makes many apps, all sharing the one limiter object: counted in
+        # memory, an app made on a database that is gone cannot break the next test.
+        config["RATELIMIT_STORAGE_URI"] = "memory://"
     config.update(overrides)
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(config))
     if not config["SECRET_KEY"]:

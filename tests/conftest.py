@@ -153,9 +153,6 @@ def app(tmp_path_factory):
         "OLD_UPLOAD_DIR": str(instance / "uploads"),
         "SERVER_NAME": None,
         "FAST_PASSWORD_HASHING": True,
-        # One process: counting in memory keeps tests apart from the apps other tests
-        # create (the limiter is one object). The database storage has tests of its own.
-        "RATELIMIT_STORAGE_URI": "memory://",
     })
     app.test_client_class = RequestIsolatingClient
     with app.app_context():
