@@ -195,3 +195,15 @@ def test_a_long_appointment_may_move_into_its_own_time(client, book, long_kind):
     assert (moved.id, moved.slot_id) == (appointment.id, ten_ten.id)
     assert services.find_free_slot(ten.id, services.utcnow()) is not None
     assert services.find_free_slot(ten_twenty.id, services.utcnow()) is None
+
+
+def test_closing_the_day_keeps_every_slot_a_booked_appointment_holds(book, long_kind):
+    from portal.appointments import setup
+    from portal.appointments.models import Slot
+
+    ten, ten_ten, ten_twenty = _morning(book)
+    services.book(make_user().patient, ten.id, long_kind, "Check-up", None)
+    removed, still_booked = setup.close_day(services.local_day(TEN), "Training")
+    assert (removed, still_booked) == (1, 1)
+    left = set(db.session.scalars(select(Slot.id)))
+    assert left == {ten.id, ten_ten.id}
