@@ -291,3 +291,14 @@ def test_the_download_carries_an_accepted_value(client, patient_user, clinician)
                      if e["resource"]["resourceType"] == "Observation"]
     assert observation["valueQuantity"] == {"value": 5.2, "unit": "mg/dL"}
     assert observation["meta"]["tag"][0]["code"] == "corrected"
+
+
+def test_init_clinic_sets_the_deadline_in_months(app, clinic):
+    from portal.clinic_setup import save_clinic as _save
+
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["portal", "init-clinic", "--correction-months", "2"])
+    assert result.exit_code == 0, result.output
+    assert _save().correction_months == 2
+    refused = runner.invoke(args=["portal", "init-clinic", "--correction-months", "4"])
+    assert refused.exit_code != 0 and "--correction-months" in refused.output
