@@ -174,15 +174,15 @@ def find_or_refuse(what, row_id: int, patient: Patient | None, permission: Permi
     `patient=None`: the row is found by id, and the user must have `permission` for the
     row's patient, through the same gate.
     """
-    if patient is None:
-        found = db.session.get(what, row_id)
-        if found is not None:
-            patient_for(permission, found.patient_id)
-    elif callable(what) and not isinstance(what, type):
+    if callable(what) and not isinstance(what, type):
         found = what(patient, row_id)
+    elif patient is None:
+        found = db.session.get(what, row_id)
     else:
         found = db.session.scalar(select(what).where(what.id == row_id,
                                                      what.patient_id == patient.id))
+    if found is not None and patient is None and getattr(found, "patient_id", None) is not None:
+        patient_for(permission, found.patient_id)
     if found is None:
         label = name or getattr(what, "__tablename__", None) or getattr(what, "__name__", "row")
         refuse(permission, patient, target=f"{label}:{row_id}")

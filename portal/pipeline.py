@@ -13,7 +13,7 @@ does, in this order, what each area once wrote for itself:
    to the view as `patient`; a refusal is 404 plus an audit line;
 5. once the page is rendered, for a read (GET) that answered 200: one audit line with
    `audit` naming each patient whose data the response shows: the acting patient, plus
-   any the view lists (`shown(...)`).
+   any the view lists (`shown(...)`); one line naming nobody when it showed no one.
 
 The audit line is written after rendering because committing earlier would expire the
 loaded rows and the template would load each again. A read never saves rows as a side
@@ -74,7 +74,7 @@ def area_view(*, side: str = PATIENT, feature: str | None = None,
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
-            staff_side = _check_side(spec, kwargs.get("patient_id"))
+            _check_side(spec, kwargs.get("patient_id"))
             if spec.feature is not None:
                 from portal.clinic import current_clinic
 
@@ -83,8 +83,9 @@ def area_view(*, side: str = PATIENT, feature: str | None = None,
             values = dict(kwargs)
             if spec.permission is not None:
                 patient_id = kwargs.pop("patient_id", None)
-                kwargs["patient"] = _acting_patient(spec.permission,
-                                                    patient_id if staff_side else None)
+                # A patient-side URL may name the patient too (someone acting for a child
+                # names the child): the gate decides, as for staff.
+                kwargs["patient"] = _acting_patient(spec.permission, patient_id)
             response = view(*args, **kwargs)
             if spec.audit is not None and request.method in ("GET", "HEAD"):
                 _audit_read(spec, response, kwargs.get("patient"), values)
@@ -96,8 +97,8 @@ def area_view(*, side: str = PATIENT, feature: str | None = None,
     return decorator
 
 
-def _check_side(spec: ViewSpec, patient_id) -> bool:
-    """Refuse a user of the wrong side; True when the request is served as staff."""
+def _check_side(spec: ViewSpec, patient_id) -> None:
+    """Refuse a user of the wrong side (404, and an audit line for a staff address)."""
     user = current_user
     staff_side = spec.side == STAFF or (spec.side == BOTH and patient_id is not None)
     if staff_side:
@@ -109,7 +110,6 @@ def _check_side(spec: ViewSpec, patient_id) -> bool:
             abort(404)
     elif user.is_staff:
         abort(404)
-    return staff_side
 
 
 def _acting_patient(permission, patient_id: int | None) -> Patient:
@@ -147,8 +147,6 @@ def _audit_read(spec: ViewSpec, response, patient: Patient | None, values: dict)
         return
     patients = dict.fromkeys([patient.id] if patient is not None else [])
     patients.update(g.pop("audit_shown", {}))
-    if not patients:
-        return
     target = g.pop("audit_target", None)
     if target is None and spec.target is not None:
         target = spec.target.format(**values)
@@ -156,4 +154,5 @@ def _audit_read(spec: ViewSpec, response, patient: Patient | None, values: dict)
     if session.new or session.deleted or any(session.is_modified(o) for o in session.dirty):
         log.warning("a read left unsaved changes; rolled back: %s", request.path)
         session.rollback()
-    audit.record_reads(g.pop("audit_action", spec.audit), patients, target)
+    # A read that showed nobody's data in particular (an empty list) is on record too.
+    audit.record_reads(g.pop("audit_action", spec.audit), patients or [None], target)

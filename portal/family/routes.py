@@ -12,10 +12,10 @@ from portal.access import (
     acting_as_proxy,
     acting_patient_id,
     acts_for,
-    patient_required,
     refuse,
 )
-from portal.clinic import current_clinic, feature_required
+from portal.audit import Action
+from portal.clinic import current_clinic
 from portal.extensions import db
 from portal.family import bp, services
 from portal.family.forms import (
@@ -29,6 +29,7 @@ from portal.family.forms import (
 from portal.family.models import ProxyGrant
 from portal.family.rules import bar_links, clinic_today, note_links
 from portal.models import Patient, User
+from portal.pipeline import area_view, shown
 from portal.rendering import redirect_after_post, render
 
 
@@ -36,9 +37,11 @@ def _page(ask=None, invite=None, status=200):
     user = current_user
     own = user.patient_id
     granted = services.grants_for_patient(own) if own else []
+    held = services.held_grants(user)
+    shown([own, *(entry.grant.patient_id for entry in held)])
     return render("family/index.html", status=status, granted=granted,
                   endings=services.endings_of(granted, user.patient) if own else {},
-                  held=services.held_grants(user), sent=services.requests_of(user),
+                  held=held, sent=services.requests_of(user),
                   acting=acting_patient_id(user),
                   invitations=services.invitations_for(user), labels=PERMISSION_LABELS,
                   ask=ask or AskForm(formdata=None), invite=invite or InviteForm(formdata=None),
@@ -90,8 +93,7 @@ def family_labels() -> dict:
 
 
 @bp.get("/family")
-@patient_required
-@feature_required("family")
+@area_view(feature="family", audit=Action.FAMILY_VIEWED, target="family")
 def index():
     """Who can act for you, whom you can act for, and how to ask or invite."""
     note_links(current_user)
@@ -99,7 +101,7 @@ def index():
 
 
 @bp.post("/family/switch")
-@patient_required
+@area_view()
 def switch():
     """Open the record of someone else you may act for (or your own), without JavaScript."""
     form = SwitchForm()
@@ -120,8 +122,7 @@ def switch():
 
 
 @bp.post("/family/ask")
-@patient_required
-@feature_required("family")
+@area_view(feature="family")
 def ask():
     """Ask the clinic to let you act for a child; staff check your identity first."""
     form = AskForm()
@@ -137,8 +138,7 @@ def ask():
 
 
 @bp.post("/family/invite")
-@patient_required
-@feature_required("family")
+@area_view(feature="family")
 def invite():
     """Invite someone who has a portal account to act for you, with the rights you choose."""
     form = InviteForm()
@@ -172,7 +172,7 @@ def _grant_or_refuse(grant_id: int, *, mine_as_patient: bool) -> ProxyGrant:
 
 
 @bp.post("/family/grants/<int:grant_id>/revoke")
-@patient_required
+@area_view()
 def revoke(grant_id: int):
     """End someone's access to your record now."""
     grant = _grant_or_refuse(grant_id, mine_as_patient=True)
@@ -181,7 +181,7 @@ def revoke(grant_id: int):
 
 
 @bp.post("/family/grants/<int:grant_id>/accept")
-@patient_required
+@area_view()
 def accept(grant_id: int):
     """Accept an invitation to act for someone."""
     grant = _grant_or_refuse(grant_id, mine_as_patient=False)

@@ -8,20 +8,20 @@ from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.access import Permission, patient_for, patient_required
+from portal.access import Permission
 from portal.account import services as account_services
 from portal.account.forms import ContactForm
-from portal.clinic import feature_required
+from portal.audit import Action
 from portal.family import bp
+from portal.pipeline import area_view
 from portal.rendering import redirect_after_post, render
 
 
 @bp.route("/family/<int:patient_id>/details", methods=["GET", "POST"])
-@patient_required
-@feature_required("family")
-def details(patient_id: int):
+@area_view(feature="family", permission=Permission.MANAGE_ACCOUNT, audit=Action.FAMILY_VIEWED,
+           target="details")
+def details(patient):
     """See and change the phone number and address of someone you act for."""
-    patient = patient_for(Permission.MANAGE_ACCOUNT, patient_id)
     if patient.id == current_user.patient_id:
         return redirect(url_for("account.contact"), 303)
     form = ContactForm(data=account_services.contact_details(patient), country=patient.country)

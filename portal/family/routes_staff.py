@@ -7,9 +7,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
-from portal import audit
-from portal.access import staff_required
-from portal.clinic import current_clinic, feature_required
+from portal.access import Permission, find_or_refuse
+from portal.audit import Action
+from portal.clinic import current_clinic
 from portal.extensions import db
 from portal.family import bp, services
 from portal.family.forms import ChildSearchForm, DecideForm
@@ -18,29 +18,42 @@ from portal.family.rules import clinic_today, why_no_access
 from portal.files import send_stored_file
 from portal.i18n import fmt_date
 from portal.models import Patient
+from portal.pipeline import STAFF, area_view, shown
 from portal.rendering import redirect_after_post, render
 
 STAFF_ROLES = ("front_desk", "admin")
 
 
+def staff_family(audit: Action | None = None, target: str | None = None):
+    """A staff page of proxy access (front desk and administrators)."""
+    return area_view(side=STAFF, roles=STAFF_ROLES, feature="family", audit=audit,
+                     target=target)
+
+
 @bp.get("/staff/family")
-@staff_required(*STAFF_ROLES)
-@feature_required("family")
+@staff_family(Action.FAMILY_VIEWED, "requests")
 def staff_requests():
     """Requests to act for a child that wait for an identity check."""
     pending = db.session.scalars(
         select(AccessRequest).options(joinedload(AccessRequest.requester))
         .where(AccessRequest.status == "pending")
         .order_by(AccessRequest.created_at, AccessRequest.id).limit(50)).all()
+    shown(found.requester.patient_id for found in pending)
     return render("family/staff_requests.html", pending=pending)
 
 
+def _pending_request(_none, request_id: int) -> AccessRequest | None:
+    return db.session.scalar(select(AccessRequest).options(joinedload(AccessRequest.requester))
+                             .where(AccessRequest.id == request_id,
+                                    AccessRequest.status == "pending"))
+
+
 def _pending(request_id: int) -> AccessRequest:
-    found = db.session.scalar(select(AccessRequest).options(joinedload(AccessRequest.requester))
-                              .where(AccessRequest.id == request_id,
-                                     AccessRequest.status == "pending"))
-    if found is None:
-        abort(404)
+    """A request waiting for a decision (any other is a 404 with an audit line); the
+    requester's record, if they have one, is shown with it."""
+    found = find_or_refuse(_pending_request, request_id, None, Permission.MANAGE_ACCOUNT,
+                           name="proxy-request")
+    shown([found.requester.patient_id])
     return found
 
 
@@ -52,6 +65,7 @@ def _request_page(found: AccessRequest, form: DecideForm, query: str, status: in
     """
     search = ChildSearchForm(formdata=None, q=query)
     candidates = services.child_candidates(query)
+    shown(candidates)
     form.q.data = query
     form.patient_id.choices = [
         SelectChoice(patient.id, _("%(name)s, born %(date)s, %(number)s",
@@ -64,8 +78,7 @@ def _request_page(found: AccessRequest, form: DecideForm, query: str, status: in
 
 
 @bp.get("/staff/family/requests/<int:request_id>")
-@staff_required(*STAFF_ROLES)
-@feature_required("family")
+@staff_family(Action.FAMILY_VIEWED, "proxy-request:{request_id}")
 def staff_request(request_id: int):
     """One request: what the requester typed, a search for the child, approve or decline."""
     found = _pending(request_id)
@@ -77,22 +90,17 @@ def staff_request(request_id: int):
 
 
 @bp.get("/staff/family/requests/<int:request_id>/document")
-@staff_required(*STAFF_ROLES)
-@feature_required("family")
+@staff_family(Action.PROXY_DOCUMENT_DOWNLOADED, "proxy-request:{request_id}")
 def staff_request_document(request_id: int):
     """The document the requester sent with the request, as a download (audited)."""
     found = _pending(request_id)
     if found.file is None:
         abort(404)
-    response = send_stored_file(found.file)
-    audit.record(audit.Action.PROXY_DOCUMENT_DOWNLOADED,
-                 target=f"proxy-request:{found.id}", commit=True)
-    return response
+    return send_stored_file(found.file)
 
 
 @bp.post("/staff/family/requests/<int:request_id>")
-@staff_required(*STAFF_ROLES)
-@feature_required("family")
+@staff_family()
 def staff_decide(request_id: int):
     """Approve (matched to a patient, with the chosen rights) or decline a request."""
     found = _pending(request_id)

@@ -4,9 +4,8 @@ from flask import flash, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.access import Permission, patient_for, refuse, staff_required
-from portal.clinic import feature_required
-from portal.extensions import db
+from portal.access import Permission, find_or_refuse, refuse
+from portal.audit import Action
 from portal.family import bp, services
 from portal.family.forms import (
     GRANT_STATUS_LABELS,
@@ -16,6 +15,7 @@ from portal.family.forms import (
 )
 from portal.family.models import LIVE, ProxyGrant
 from portal.family.routes_staff import STAFF_ROLES
+from portal.pipeline import STAFF, area_view
 from portal.rendering import redirect_after_post, render
 
 #: Grants staff can end: those that give access, or will once accepted.
@@ -44,23 +44,21 @@ def _page(patient, status: int = 200, failed: tuple[int, EndGrantForm] | None = 
 
 def _grant(grant_id: int):
     """The grant and its patient, through the gate; an unknown grant is a 404 on record."""
-    grant = db.session.get(ProxyGrant, grant_id)
-    if grant is None:
-        refuse(Permission.MANAGE_ACCOUNT, target=f"proxy-grant:{grant_id}")
-    return grant, patient_for(Permission.MANAGE_ACCOUNT, grant.patient_id)
+    grant = find_or_refuse(ProxyGrant, grant_id, None, Permission.MANAGE_ACCOUNT,
+                           name="proxy-grant")
+    return grant, grant.patient
 
 
 @bp.get("/staff/family/patients/<int:patient_id>")
-@staff_required(*STAFF_ROLES)
-@feature_required("family")
-def staff_grants(patient_id: int):
+@area_view(side=STAFF, roles=STAFF_ROLES, feature="family", permission=Permission.MANAGE_ACCOUNT,
+           audit=Action.FAMILY_VIEWED, target="grants")
+def staff_grants(patient):
     """Everyone who acts, acted or is invited to act for the patient, and with which rights."""
-    return _page(patient_for(Permission.MANAGE_ACCOUNT, patient_id))
+    return _page(patient)
 
 
 @bp.post("/staff/family/grants/<int:grant_id>/end")
-@staff_required(*STAFF_ROLES)
-@feature_required("family")
+@area_view(side=STAFF, roles=STAFF_ROLES, feature="family")
 def staff_end_grant(grant_id: int):
     """End someone's access now, saying why."""
     grant, patient = _grant(grant_id)
@@ -75,8 +73,7 @@ def staff_end_grant(grant_id: int):
 
 
 @bp.post("/staff/family/grants/<int:grant_id>/consent")
-@staff_required(*STAFF_ROLES)
-@feature_required("family")
+@area_view(side=STAFF, roles=STAFF_ROLES, feature="family")
 def staff_record_consent(grant_id: int):
     """Record that the child agreed to the parent's access (after talking with the child)."""
     grant, patient = _grant(grant_id)

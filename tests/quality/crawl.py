@@ -22,6 +22,7 @@ from portal.files import file_of
 from portal.models import Patient, User
 from portal.types import utcnow
 from tests.conftest import count_queries, post_form, totp_now
+from tests.quality import audited
 from tests.quality.markup import boosted_links, gzipped_size, page_problems
 
 LANGUAGES = ("en", "nl", "pl")
@@ -435,11 +436,13 @@ def fetch(client, rule: Rule, url: str, lang: str, max_hops: int = 5) -> PageRes
     target = url
     for hop in range(max_hops):
         try:
+            mark = audited.last_line()
             with count_queries() as queries:
                 response = client.get(target)
         except Exception as error:  # noqa: BLE001 - a crash is a finding, not a stop
             result.problems.append(f"{target}: raised {type(error).__name__}: {error}")
             return result
+        result.problems += [f"{target}: {p}" for p in audited.problems(response, mark)]
         if hop == 0:
             result.status, result.queries = response.status_code, queries()
         result.final_url, result.final_status = target, response.status_code
