@@ -15,8 +15,8 @@ from portal.clinic_setup import save_clinic
 from portal.corrections.models import CorrectionRequest
 from portal.corrections.services import add_months
 from portal.extensions import db
-from portal.fhir import validity
 from portal.family.rules import clinic_today
+from portal.fhir import validity
 from portal.models import AuditEvent
 from portal.records.models import RecordItem
 from tests.conftest import login_as, make_user, post_form
