@@ -97,12 +97,14 @@ def longest(kinds: Iterable[AppointmentType]) -> timedelta:
     return timedelta(minutes=max((k.duration_minutes for k in kinds), default=0))
 
 
-def keep_fitting(slots: list[Slot], kind: AppointmentType) -> list[Slot]:
-    """Of free `slots`, those where an appointment of `kind` fits (one query)."""
+def keep_fitting(slots: list[Slot], kind: AppointmentType,
+                 ignoring: int | None = None) -> list[Slot]:
+    """Of free `slots`, those where an appointment of `kind` fits (one query); the slots
+    appointment `ignoring` holds count as free (it is the one being moved)."""
     if not slots:
         return []
     rows = neighbourhood({s.practitioner_id for s in slots}, min(s.starts_at for s in slots),
-                         max(s.starts_at for s in slots) + longest([kind]))
+                         max(s.starts_at for s in slots) + longest([kind]), ignoring)
     return [s for s in slots if fits(s, kind, rows[s.practitioner_id])]
 
 

@@ -58,11 +58,12 @@ def chosen_day(default: date | None) -> date | None:
     return max(day, today)
 
 
-def calendar_context(kind, now) -> dict:
-    """The free slots of a few days for `kind`, with the days before and after."""
-    first = chosen_day(services.first_free_day(kind, now))
+def calendar_context(kind, now, moving=None) -> dict:
+    """The free slots of a few days for `kind` (for the appointment `moving`, if one is
+    moved), with the days before and after."""
+    first = chosen_day(services.first_free_day(kind, now, moving))
     today = services.local_day(now)
-    days = services.free_days(kind, first, now)
+    days = services.free_days(kind, first, now, moving=moving)
     earlier = max(first - timedelta(days=services.DAYS_PER_PAGE), today)
     return {"days": days, "first": first, "has_free": any(slots for _, slots in days),
             "earlier": earlier if first > today else None,

@@ -29,7 +29,8 @@ def _changeable(appointment_id: int):
 def _reschedule_page(patient, appointment, may_change: bool, status: int = 200,
                      message: str | None = None):
     now = utcnow()
-    context = calendar_context(appointment.appointment_type, now) if may_change else {}
+    context = calendar_context(appointment.appointment_type, now, appointment) \
+        if may_change else {}
     return render("appointments/reschedule.html", "slots", status=status, patient=patient,
                   appointment=appointment, may_change=may_change, message=message, **context)
 

@@ -73,34 +73,44 @@ def find_online_type(type_id: int | None) -> AppointmentType | None:
     return found if found and found.active and found.bookable_online else None
 
 
-def free_slots(appointment_type: AppointmentType, now: datetime) -> Select:
-    """Future free slots that `appointment_type` may start in (it may still not fit)."""
-    return (select(Slot).where(
-        Slot.starts_at > now, ~occupancy.taken(),
+def free_slots(appointment_type: AppointmentType, now: datetime,
+               moving: Appointment | None = None) -> Select:
+    """Future free slots that `appointment_type` may start in (it may still not fit).
+
+    For `moving`, the time it holds itself counts as free, but not its own start."""
+    ignoring = moving.id if moving is not None else None
+    statement = select(Slot).where(
+        Slot.starts_at > now, ~occupancy.taken(ignoring),
         (Slot.appointment_type_id == appointment_type.id) | Slot.appointment_type_id.is_(None))
-        .options(joinedload(Slot.practitioner), joinedload(Slot.location))
-        .order_by(Slot.starts_at, Slot.id))
+    if moving is not None:
+        statement = statement.where(Slot.id != moving.slot_id)
+    return (statement.options(joinedload(Slot.practitioner), joinedload(Slot.location))
+            .order_by(Slot.starts_at, Slot.id))
 
 
-def first_free_day(appointment_type: AppointmentType, now: datetime) -> date | None:
+def first_free_day(appointment_type: AppointmentType, now: datetime,
+                   moving: Appointment | None = None) -> date | None:
     """The clinic's day of the first free time the type fits in, so the calendar opens
     where there is room (two queries)."""
-    slots = db.session.scalars(free_slots(appointment_type, now)
+    slots = db.session.scalars(free_slots(appointment_type, now, moving)
                                .limit(FIRST_FREE_LOOKAHEAD)).all()
-    fitting = occupancy.keep_fitting(list(slots), appointment_type)
+    fitting = occupancy.keep_fitting(list(slots), appointment_type,
+                                     moving.id if moving is not None else None)
     return local_day(fitting[0].starts_at) if fitting else (
         local_day(slots[0].starts_at) if slots else None)
 
 
 def free_days(appointment_type: AppointmentType, first: date, now: datetime,
-              days: int = DAYS_PER_PAGE) -> list[tuple[date, list[Slot]]]:
+              days: int = DAYS_PER_PAGE,
+              moving: Appointment | None = None) -> list[tuple[date, list[Slot]]]:
     """Free times on `days` days from `first` where `appointment_type` fits, grouped by
     the clinic's calendar day (two queries)."""
     start, end = day_bounds(first, days)
-    slots = db.session.scalars(free_slots(appointment_type, now)
+    slots = db.session.scalars(free_slots(appointment_type, now, moving)
                                .where(Slot.starts_at >= start, Slot.starts_at < end)).all()
     grouped: dict[date, list[Slot]] = {first + timedelta(days=i): [] for i in range(days)}
-    for slot in occupancy.keep_fitting(list(slots), appointment_type):
+    for slot in occupancy.keep_fitting(list(slots), appointment_type,
+                                       moving.id if moving is not None else None):
         grouped.setdefault(local_day(slot.starts_at), []).append(slot)
     return list(grouped.items())
 

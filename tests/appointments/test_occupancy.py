@@ -207,3 +207,17 @@ def test_closing_the_day_keeps_every_slot_a_booked_appointment_holds(book, long_
     assert (removed, still_booked) == (1, 1)
     left = set(db.session.scalars(select(Slot.id)))
     assert left == {ten.id, ten_ten.id}
+
+
+def test_moving_offers_the_time_the_appointment_holds_itself(client, book, long_kind):
+    ten, ten_ten, ten_twenty = _morning(book)
+    user = make_user()
+    appointment = services.book(user.patient, ten.id, long_kind, "Check-up", None)
+    login_as(client, user)
+    page = client.get(f"/appointments/{appointment.id}/reschedule?start={DAY}").get_data(
+        as_text=True)
+    # 10:10 is held by this very appointment: moving there is offered (10:10-10:30);
+    # its own start, 10:00, is not; 10:20 would run past the doctor's last slot.
+    assert f'/appointments/{appointment.id}/reschedule/{ten_ten.id}"' in page
+    assert f'/appointments/{appointment.id}/reschedule/{ten.id}"' not in page
+    assert f'/appointments/{appointment.id}/reschedule/{ten_twenty.id}"' not in page
