@@ -42,6 +42,7 @@ STAFF_MENU = (
     ("family.staff_requests", _l("Proxy access"), "family", ("front_desk", "admin")),
     ("staff.accounts", _l("Staff accounts"), None, ("admin",)),
     ("staff.outgoing_mail", _l("Outgoing mail"), None, ("admin",)),
+    ("staff.audit_search", _l("Audit trail"), None, ("admin",)),
     ("account.profile", _l("My details"), None),
 )
 PUBLIC_MENU = (
@@ -152,6 +153,9 @@ OUTCOME_NAMES = {
     "success": _l("Succeeded"),
     "failure": _l("Failed"),
     "denied": _l("Refused"),
+    "locked": _l("Refused: account locked"),
+    "replayed": _l("Refused: code used twice"),
+    "unknown": _l("Unknown account"),
 }
 
 

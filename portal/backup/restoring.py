@@ -21,6 +21,7 @@ from pathlib import Path
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from flask import current_app
+from sqlalchemy import bindparam, text
 
 from portal.backup import postgres, sqlite
 from portal.backup.archive import (
@@ -144,6 +145,26 @@ class Restore:
                 self.manifest["database"].get("pg_dump_version"))
         if self.staged_uploads is not None:
             _swap_folder(self.staged_uploads, self.old_uploads)
+        self._record()
+
+    def _record(self) -> None:
+        """Write the restore's own audit line into the restored database: which backup
+        (its file name and when it was made), by the clinic's system (no one signed in).
+
+        Plain SQL with the columns every version of the audit table has, so that a backup
+        from an older migration (upgraded afterwards) gets its line too.
+        """
+        from portal.audit import Action
+        from portal.types import UTCDateTime, utcnow
+
+        target = f"backup:{self.archive.name}; made:{self.manifest.get('created_at') or '-'}"
+        db.session.remove()
+        with db.engine.begin() as connection:
+            connection.execute(
+                text("INSERT INTO audit_events (occurred_at, action, outcome, target) "
+                     "VALUES (:at, :action, 'success', :target)")
+                .bindparams(bindparam("at", type_=UTCDateTime())),
+                {"at": utcnow(), "action": Action.BACKUP_RESTORED.value, "target": target})
 
     def discard(self) -> None:
         """Remove whatever was unpacked and not used."""

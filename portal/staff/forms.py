@@ -9,6 +9,7 @@ from portal.auth.recovery_forms import EmailAddress
 from portal.auth.usernames import MAX_LENGTH, AvailableUsername, email_taken
 from portal.forms import PortalForm
 from portal.models import STAFF_ROLES
+from portal.records.forms import DayField
 from portal.templating import ROLE_NAMES
 
 
@@ -102,3 +103,43 @@ class SignInSettingsForm(PortalForm):
 
     patient_2fa_required = BooleanField(_l("Patients must use a second sign-in step"))
     email_codes_allowed = BooleanField(_l("Patients may get their codes by e-mail"))
+
+
+class AuditSearchForm(FlaskForm):
+    """The administrator's search of the audit trail: a GET form, so no CSRF token.
+
+    The staff members' choices are filled by the view (they are the clinic's accounts);
+    the actions and outcomes come from the one list in `portal.audit`.
+    """
+
+    class Meta:
+        csrf = False
+
+    patient = SearchField(_l("Patient"), validators=[Optional(), Length(max=100)])
+    actor = SelectField(_l("Staff member"), choices=[], default="")
+    action = SelectField(_l("What was done"), choices=[], default="")
+    outcome = SelectField(_l("Outcome"), choices=[], default="")
+    from_date = DayField(_l("From (first day)"))
+    to_date = DayField(_l("To (last day)"))
+
+    def __init__(self, *args, staff=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        from portal.audit import Action
+        from portal.templating import OUTCOME_NAMES
+
+        self.actor.choices = [("", _l("Anyone"))] + [(str(user.id), user.display_name)
+                                                      for user in staff]
+        self.action.choices = [("", _l("Anything"))] + sorted(
+            ((action.value, action.label) for action in Action), key=lambda pair: pair[1])
+        self.outcome.choices = [("", _l("Any outcome"))] + [
+            (key, name) for key, name in OUTCOME_NAMES.items()]
+
+    def validate_to_date(self, field):
+        start = self.from_date.data
+        if start and field.data and field.data < start:
+            raise ValidationError(_l("The last day must be the same as or after the first "
+                                     "day."))
+
+    @property
+    def actor_id(self) -> int | None:
+        return int(self.actor.data) if (self.actor.data or "").isdigit() else None

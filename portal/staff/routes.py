@@ -13,13 +13,14 @@ from portal.auth.usernames import suggest_username
 from portal.pipeline import STAFF, area_view, shown
 from portal.rendering import redirect_after_post, render
 from portal.security import bounded_int
-from portal.staff import bp, services, services_accounts
+from portal.staff import audit_trail, bp, services, services_accounts
 from portal.staff.forms import (
     InviteForm,
     PatientSearchForm,
     ResetSecondFactorForm,
     TemporaryPasswordForm,
 )
+from portal.staff.routes_audit import AUDIT_READERS, LATEST
 from portal.staff.services import ACCOUNT_MANAGERS
 from portal.staff.services_accounts import NotPossible, set_account_enabled
 from portal.types import utcnow
@@ -53,14 +54,19 @@ def _page(patient, status: int = 200, message: str | None = None, **forms):
     """The patient page with its forms; `forms` replaces the ones that came back with errors.
 
     Every staff role has the page; the account's forms are only for those who manage
-    accounts, and the links only to what the reader's role may open.
+    accounts, the links only to what the reader's role may open, and the newest lines of
+    the audit trail only to those who may read it (routes_audit.AUDIT_READERS).
     """
     status_now = services.account_status(patient)
     user = status_now.user
+    audit_lines = None
+    if current_user.role in AUDIT_READERS:
+        audit_lines = audit_trail.patient_lines(patient, 1, LATEST)
+        shown(audit_trail.patients_shown(audit_lines.items))
     not_invitable = services.why_not_invitable(patient)
     return render(
         "staff/patient.html", status=status, patient=patient, account=status_now,
-        manages=current_user.role in ACCOUNT_MANAGERS,
+        manages=current_user.role in ACCOUNT_MANAGERS, audit_lines=audit_lines,
         offered=not_invitable is None, not_invitable=not_invitable, message=message,
         invite_form=forms.get("invite") or InviteForm(
             patient=patient, formdata=None,

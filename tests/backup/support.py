@@ -55,12 +55,17 @@ def store_some_data() -> dict:
 
 
 def snapshot() -> dict[str, list]:
-    """Every row of every table, read afresh from the database."""
+    """Every row of every table, read afresh from the database; the audit line a restore
+    writes of its own is left out (tests/staff/test_audit_views.py checks it)."""
     _db.session.close()
     with _db.engine.connect() as conn:
-        return {table.name: sorted((tuple(row) for row in conn.execute(select(table))),
-                                   key=repr)
+        return {table.name: sorted((tuple(row) for row in conn.execute(select(table))
+                                    if not _restore_line(table.name, row)), key=repr)
                 for table in _db.metadata.sorted_tables}
+
+
+def _restore_line(table: str, row) -> bool:
+    return table == "audit_events" and row.action == "backup-restored"
 
 
 def files_in(folder: Path) -> dict[str, bytes]:
