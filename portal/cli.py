@@ -328,7 +328,7 @@ def restore(archive, yes):
     the database, run `flask db upgrade` afterwards, as the command says. An archive made
     before uploaded files were kept in the database also holds the upload folder: it is
     put in place of PORTAL_UPLOAD_DIR, and `flask db upgrade` moves its files into the
-    database.
+    database. The restored database's audit trail gets a line naming the archive.
     """
     from portal.backup import BackupError, prepare_restore
 
