@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from flask import g
 from sqlalchemy import Select, false, func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import FileStorage
@@ -93,6 +94,7 @@ def reply(thread: Thread, author: User, body: str, upload: FileStorage | None = 
     now = utcnow()
     message = _add_message(thread, author, body, upload=upload, now=now)
     if author.is_staff:
+        _patient_read_state_changed()
         thread.unread_by_patient = True
         thread.unread_by_staff = False
         thread.waiting_since = None
@@ -152,6 +154,7 @@ def mark_read(thread: Thread, reader: User) -> None:
     if reader.is_staff:
         thread.unread_by_staff = False
     else:
+        _patient_read_state_changed()
         thread.unread_by_patient = False
     audit.record(audit.Action.MESSAGE_READ, patient=thread.patient_id, actor=reader,
                  target=f"thread:{thread.id}")
@@ -196,9 +199,21 @@ def find_attachment(thread: Thread, attachment_id: int, with_notes: bool) -> Att
 
 
 def unread_for_patient(patient_id: int) -> int:
-    """How many of the patient's threads have news from the clinic not yet read."""
-    return db.session.scalar(select(func.count(Thread.id)).where(
-        Thread.patient_id == patient_id, Thread.unread_by_patient.is_(True))) or 0
+    """How many of the patient's threads have news from the clinic not yet read.
+
+    Counted once per request (the menu's badge and the home page's panel both show it);
+    a change to what the patient has read within the request counts again.
+    """
+    counted = g.setdefault("unread_for_patient", {})
+    if patient_id not in counted:
+        counted[patient_id] = db.session.scalar(select(func.count(Thread.id)).where(
+            Thread.patient_id == patient_id, Thread.unread_by_patient.is_(True))) or 0
+    return counted[patient_id]
+
+
+def _patient_read_state_changed() -> None:
+    """Forget this request's unread count: it is counted again when next shown."""
+    g.pop("unread_for_patient", None)
 
 
 def queue(team_ids: set[int] | None, view: str, user: User, page: int) -> Page:

@@ -159,3 +159,32 @@ def test_other_patient_cannot_see_the_thread_in_their_list(client, teams):
     send(client, teams["doctors"], "Mine alone", "x")
     other = make_patient()
     assert db.session.scalar(select(Thread).where(Thread.patient_id == other.id)) is None
+
+
+def test_the_unread_count_is_counted_once_for_the_badge_and_the_home_panel(app, client, teams,
+                                                                           doctor):
+    """The menu's badge and the home page's panel show one count, from one query."""
+    from sqlalchemy import event
+
+    from portal.messages import services
+
+    login_as(client, make_user(locale="en"))
+    send(client, teams["doctors"], "First")
+    send(client, teams["doctors"], "Second")
+    for thread in threads():
+        with app.test_request_context():
+            services.reply(thread, doctor, "An answer")
+    statements = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        page = client.get("/home").get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    counts = [s for s in statements if "count(" in s.lower() and "unread_by_patient" in s]
+    assert len(counts) == 1, counts
+    assert "2 new" in page
+    assert "2 conversations have a new answer from the clinic." in page
