@@ -2,21 +2,21 @@
 
 It answers one question for every request: which patient is this request acting for,
 and may the signed-in user do this to that patient? Views never check ownership by
-hand; they ask `patient_for(...)` or decorate with `staff_required(...)`.
+hand: they go through `pipeline.area_view`, which asks `patient_for(...)`, and look
+rows up with `find_or_refuse(...)`.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from functools import wraps
 
 from flask import abort, has_request_context, session
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
 from portal import audit
 from portal.extensions import db
-from portal.models import STAFF_ROLES, Patient, User
+from portal.models import Patient, User
 
 
 class Permission(StrEnum):
@@ -187,34 +187,3 @@ def find_or_refuse(what, row_id: int, patient: Patient | None, permission: Permi
         label = name or getattr(what, "__tablename__", None) or getattr(what, "__name__", "row")
         refuse(permission, patient, target=f"{label}:{row_id}")
     return found
-
-
-def staff_required(*roles: str):
-    """Let only signed-in staff with one of `roles` (any staff role if none) through."""
-    allowed = set(roles or STAFF_ROLES)
-
-    def decorator(view):
-        @wraps(view)
-        @login_required
-        def wrapped(*args, **kwargs):
-            if not (current_user.is_staff and current_user.role in allowed):
-                audit.record(audit.Action.DENIED_STAFF, outcome="denied", commit=True)
-                abort(404)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-def patient_required(view):
-    """Let only signed-in patient users (not staff) through; staff get 404."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if current_user.is_staff:
-            abort(404)
-        return view(*args, **kwargs)
-
-    return wrapped

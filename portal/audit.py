@@ -45,6 +45,7 @@ class Action(StrEnum):
     EMAIL_VERIFIED = "email-verified"
     EMAIL_CHANGE_REQUESTED = "email-change-requested"
     CONTACT_DETAILS_CHANGED = "contact-details-changed"
+    CONTACT_DETAILS_VIEWED = "contact-details-viewed"
     SESSIONS_ENDED = "sessions-ended"
     REAUTHENTICATED = "reauthenticated"
     # -- staff work on accounts --
@@ -198,6 +199,7 @@ LABELS = {
     Action.EMAIL_VERIFIED: _l("Confirmed the e-mail address"),
     Action.EMAIL_CHANGE_REQUESTED: _l("Asked to change the e-mail address"),
     Action.CONTACT_DETAILS_CHANGED: _l("Changed the contact details"),
+    Action.CONTACT_DETAILS_VIEWED: _l("Looked at the contact details"),
     Action.SESSIONS_ENDED: _l("Signed out other devices"),
     Action.REAUTHENTICATED: _l("Entered the password again"),
     Action.INVITATION_SENT: _l("Sent an invitation to the portal"),
@@ -315,7 +317,8 @@ LABELS = {
 #: the changes others made (below). Each view through `pipeline.area_view` writes one.
 READS = frozenset({
     Action.RECORD_VIEWED, Action.RECORD_DOWNLOADED, Action.DOCUMENT_DOWNLOADED,
-    Action.CONFIDENTIAL_LISTED, Action.ACTIVITY_VIEWED, Action.PATIENT_PAGE_VIEWED,
+    Action.CONFIDENTIAL_LISTED, Action.ACTIVITY_VIEWED, Action.CONTACT_DETAILS_VIEWED,
+    Action.PATIENT_PAGE_VIEWED,
     Action.PATIENT_LISTED, Action.MESSAGES_LISTED, Action.MESSAGE_READ,
     Action.ATTACHMENT_DOWNLOADED, Action.REPEATS_LISTED, Action.REPEAT_VIEWED,
     Action.APPOINTMENTS_VIEWED, Action.APPOINTMENT_VIEWED,

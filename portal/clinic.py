@@ -22,19 +22,3 @@ def current_clinic() -> ClinicSettings:
     return g.clinic
 
 
-def feature_required(name: str):
-    """Serve the view only when the clinic has switched area `name` on; else 404."""
-    from functools import wraps
-
-    from flask import abort
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            if not current_clinic().feature_on(name):
-                abort(404)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator

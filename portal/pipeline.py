@@ -6,8 +6,8 @@ does, in this order, what each area once wrote for itself:
 1. sign-in (a visitor goes to the sign-in page; required steps such as a temporary
    password are enforced for every request by `auth.routes.required_steps`);
 2. which side the view serves: patients (themselves, or someone they act for) at the
-   patient addresses, staff (of the named roles) at `/staff/...` addresses, or both
-   where one view serves both families of addresses;
+   patient addresses, staff (of the named roles) at `/staff/...` addresses, both where
+   one view serves both families of addresses, or anyone signed in (their own account);
 3. the clinic's switch for the area (`feature`): off means 404;
 4. the patient the request acts for, through `access.patient_for` (the one gate), passed
    to the view as `patient`; a refusal is 404 plus an audit line;
@@ -37,7 +37,7 @@ from portal.models import STAFF_ROLES, Patient
 
 log = logging.getLogger(__name__)
 
-PATIENT, STAFF, BOTH = "patient", "staff", "both"
+PATIENT, STAFF, BOTH, ANYONE = "patient", "staff", "both", "anyone"
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def area_view(*, side: str = PATIENT, feature: str | None = None,
     gets the patient as the keyword argument `patient`; a staff view without one gets
     `patient_id` unchanged, if its URL has one.
     """
-    if side not in (PATIENT, STAFF, BOTH):
+    if side not in (PATIENT, STAFF, BOTH, ANYONE):
         raise ValueError(f"unknown side {side!r}")
     spec = ViewSpec(side, feature, permission, audit, target, tuple(roles))
 
@@ -100,6 +100,8 @@ def area_view(*, side: str = PATIENT, feature: str | None = None,
 def _check_side(spec: ViewSpec, patient_id) -> None:
     """Refuse a user of the wrong side (404, and an audit line for a staff address)."""
     user = current_user
+    if spec.side == ANYONE:  # the person's own account: patients and staff alike
+        return
     staff_side = spec.side == STAFF or (spec.side == BOTH and patient_id is not None)
     if staff_side:
         if not user.is_staff and spec.side == BOTH:

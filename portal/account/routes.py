@@ -3,12 +3,14 @@
 from flask import abort, flash, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from portal.access import Permission, patient_for
 from portal.account import bp, services, services_security
 from portal.account.forms import ContactForm, LanguageForm, NotificationsForm
+from portal.audit import Action
 from portal.i18n import locale_str, set_lang_cookie
+from portal.pipeline import ANYONE, area_view, shown
 from portal.rendering import redirect_after_post, render
 
 
@@ -20,11 +22,13 @@ def own_patient():
     """
     if current_user.patient_id is None:
         return None
-    return patient_for(Permission.MANAGE_ACCOUNT, current_user.patient_id)
+    patient = patient_for(Permission.MANAGE_ACCOUNT, current_user.patient_id)
+    shown([patient])
+    return patient
 
 
 @bp.get("/")
-@login_required
+@area_view(side=ANYONE, audit=Action.CONTACT_DETAILS_VIEWED, target="account")
 def profile():
     """The overview of the account: each group of settings with a link to change it."""
     return render("account/profile.html", user=current_user, patient=own_patient(),
@@ -34,7 +38,7 @@ def profile():
 
 
 @bp.route("/contact", methods=["GET", "POST"])
-@login_required
+@area_view(side=ANYONE, audit=Action.CONTACT_DETAILS_VIEWED, target="contact")
 def contact():
     """See the e-mail address; patients also change their phone number and postal address."""
     patient = own_patient()
@@ -53,7 +57,7 @@ def contact():
 
 
 @bp.route("/language", methods=["GET", "POST"])
-@login_required
+@area_view(side=ANYONE)
 def language():
     """Choose the language of the portal's pages and e-mails."""
     form = LanguageForm(data={"locale": current_user.locale or locale_str()})
@@ -68,7 +72,7 @@ def language():
 
 
 @bp.route("/notifications", methods=["GET", "POST"])
-@login_required
+@area_view(side=ANYONE)
 def notifications():
     """Choose which e-mails say that something new is waiting in the portal."""
     kinds = services.notification_kinds()

@@ -2,7 +2,7 @@
 
 from flask import flash, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from portal.account import bp, email_change
 from portal.account.email_forms import ChangeEmailForm
@@ -10,11 +10,12 @@ from portal.auth.routes import sign_in_limit
 from portal.auth.services import safe_next
 from portal.auth.verification import address_to_verify, send_verification
 from portal.extensions import limiter
+from portal.pipeline import ANYONE, area_view
 from portal.rendering import redirect_after_post, render
 
 
 @bp.route("/email", methods=["GET", "POST"])
-@login_required
+@area_view(side=ANYONE)
 @limiter.limit(sign_in_limit, methods=["POST"])
 def change_email():
     """Give a new e-mail address; it is used once the link sent to it has been opened."""
@@ -36,7 +37,7 @@ def change_email():
 
 
 @bp.post("/email/verify-again")
-@login_required
+@area_view(side=ANYONE)
 @limiter.limit(sign_in_limit)
 def resend_verification():
     """Send the link that confirms the e-mail address again."""

@@ -8,7 +8,7 @@ signing in again, instead of to an error.
 from flask import current_app, flash, redirect, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from portal import audit
 from portal.account import bp, services_security
@@ -17,6 +17,7 @@ from portal.auth import sessions, two_factor
 from portal.auth.reauth import reauthentication_required
 from portal.extensions import limiter
 from portal.forms import PortalForm
+from portal.pipeline import ANYONE, area_view
 from portal.rendering import redirect_after_post, render
 
 #: The session key auth.recovery_codes reads the new codes from, to show them once.
@@ -33,7 +34,7 @@ def _wrong_password(form) -> None:
 
 
 @bp.get("/security", endpoint="security")
-@login_required
+@area_view(side=ANYONE)
 def security_page():
     """The second factor, recovery codes, the password, and where the account is signed in."""
     user = current_user
@@ -48,7 +49,7 @@ def security_page():
 
 @bp.route("/password", methods=["GET", "POST"])
 @limiter.limit(password_limit, methods=["POST"])
-@login_required
+@area_view(side=ANYONE)
 def password():
     """Change the password: the current one, then the new one twice."""
     form = ChangePasswordForm()
@@ -67,7 +68,7 @@ def password():
 
 @bp.route("/security/second-factor/off", methods=["GET", "POST"])
 @limiter.limit(password_limit, methods=["POST"])
-@login_required
+@area_view(side=ANYONE)
 def second_factor_off():
     """Turn the second sign-in step off, after the current password; never for staff."""
     if current_user.second_factor is None:
@@ -95,7 +96,7 @@ def second_factor_off():
 
 @bp.route("/security/recovery-codes", methods=["GET", "POST"])
 @limiter.limit(password_limit, methods=["POST"])
-@login_required
+@area_view(side=ANYONE)
 def new_recovery_codes():
     """Make new recovery codes, after the current password; the old ones stop working."""
     if current_user.second_factor is None:
@@ -112,7 +113,7 @@ def new_recovery_codes():
 
 
 @bp.route("/security/sign-out-others", methods=["GET", "POST"])
-@login_required
+@area_view(side=ANYONE)
 @reauthentication_required
 def end_other_sessions():
     """Sign out every other device where this account is signed in."""

@@ -6,43 +6,33 @@ from flask import Response, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import audit
-from portal.access import Permission, patient_for, patient_required, refuse
+from portal.access import Permission, find_or_refuse
 from portal.appointments import bp, checkin, notify, services
 from portal.appointments.forms import BookForm, ConfirmForm
-from portal.clinic import feature_required
+from portal.audit import Action
 from portal.i18n import in_language
+from portal.paging import page_number
+from portal.pipeline import area_view
 from portal.rendering import redirect_after_post, render
 from portal.security import bounded_int
 from portal.types import utcnow
 
 
-def patient_page(view):
-    """Patients only (staff have their own pages), with the area switched on."""
-    return patient_required(feature_required("appointments")(view))
-
-
-def viewed(response, patient, action: str, target: str):
-    """Audit the read once the page is rendered (an earlier commit would reload every row)."""
-    audit.record(action, patient=patient, target=target, commit=True)
-    return response
+def appointments_view(audit: Action | None = None, target: str | None = None):
+    """A patient's appointments page (the area switched on, the appointments permission)."""
+    return area_view(feature="appointments", permission=Permission.APPOINTMENTS, audit=audit,
+                     target=target)
 
 
 def own_appointment(patient, appointment_id: int):
     """The patient's appointment, or 404 with an audit line."""
-    found = services.find_appointment(patient, appointment_id)
-    if found is None:
-        refuse(Permission.APPOINTMENTS, patient, target=f"appointment:{appointment_id}")
-    return found
+    return find_or_refuse(services.find_appointment, appointment_id, patient,
+                          Permission.APPOINTMENTS, name="appointment")
 
 
 def patient_user():
     """The signed-in person (the patient, or later someone acting for them)."""
     return current_user._get_current_object()
-
-
-def page_number() -> int:
-    return request.args.get("page", 1, type=int)
 
 
 def chosen_day(default: date | None) -> date | None:
@@ -71,25 +61,21 @@ def calendar_context(kind, now, moving=None) -> dict:
 
 
 @bp.get("/appointments")
-@patient_page
-def index():
+@appointments_view(Action.APPOINTMENTS_VIEWED, "upcoming")
+def index(patient):
     """The patient's coming appointments, with what they can do next."""
-    patient = patient_for(Permission.APPOINTMENTS)
     now = utcnow()
-    response = render("appointments/index.html", "list", patient=patient, now=now,
-                      appointments=services.upcoming_page(patient, now, page_number()))
-    return viewed(response, patient, "appointments-viewed", "upcoming")
+    return render("appointments/index.html", "list", patient=patient, now=now,
+                  appointments=services.upcoming_page(patient, now, page_number()))
 
 
 @bp.get("/appointments/past")
-@patient_page
-def past():
+@appointments_view(Action.APPOINTMENTS_VIEWED, "past")
+def past(patient):
     """Past and cancelled appointments, newest first."""
-    patient = patient_for(Permission.APPOINTMENTS)
     now = utcnow()
-    response = render("appointments/past.html", "list", patient=patient, now=now,
-                      appointments=services.past_page(patient, now, page_number()))
-    return viewed(response, patient, "appointments-viewed", "past")
+    return render("appointments/past.html", "list", patient=patient, now=now,
+                  appointments=services.past_page(patient, now, page_number()))
 
 
 def _book_page(patient, kind, status: int = 200, message: str | None = None):
@@ -100,10 +86,9 @@ def _book_page(patient, kind, status: int = 200, message: str | None = None):
 
 
 @bp.get("/appointments/book")
-@patient_page
-def book():
+@appointments_view(Action.APPOINTMENTS_VIEWED, "book")
+def book(patient):
     """Choose the kind of appointment, then a free time from a few days at a time."""
-    patient = patient_for(Permission.APPOINTMENTS)
     kind = services.find_online_type(request.args.get("type", type=bounded_int))
     return _book_page(patient, kind)
 
@@ -114,10 +99,9 @@ def _confirm_page(patient, slot, form, status: int = 200):
 
 
 @bp.route("/appointments/book/<int:slot_id>", methods=["GET", "POST"])
-@patient_page
-def confirm(slot_id: int):
+@appointments_view(Action.APPOINTMENTS_VIEWED, "confirm:{slot_id}")
+def confirm(patient, slot_id: int):
     """Confirm the chosen time with the reason for the visit, and book it."""
-    patient = patient_for(Permission.APPOINTMENTS)
     kind = services.find_online_type(request.args.get("type", type=bounded_int))
     slot = services.find_free_slot(slot_id, utcnow())
     if slot is None or not services.types_for_slot(slot):
@@ -142,26 +126,23 @@ def confirm(slot_id: int):
 
 
 @bp.get("/appointments/<int:appointment_id>")
-@patient_page
-def detail(appointment_id: int):
+@appointments_view(Action.APPOINTMENT_VIEWED, "appointment:{appointment_id}")
+def detail(patient, appointment_id: int):
     """One appointment: when, where, with whom, and what can still be done."""
-    patient = patient_for(Permission.APPOINTMENTS)
     appointment = own_appointment(patient, appointment_id)
     now = utcnow()
-    response = render("appointments/detail.html", patient=patient, appointment=appointment,
-                      now=now, form=ConfirmForm(),
-                      may_change=services.may_change(appointment, now),
-                      deadline=services.change_deadline(appointment),
-                      may_check_in=checkin.may_check_in(appointment, now),
-                      check_in_opens=checkin.opens_at(appointment))
-    return viewed(response, patient, "appointment-viewed", f"appointment:{appointment_id}")
+    return render("appointments/detail.html", patient=patient, appointment=appointment,
+                  now=now, form=ConfirmForm(),
+                  may_change=services.may_change(appointment, now),
+                  deadline=services.change_deadline(appointment),
+                  may_check_in=checkin.may_check_in(appointment, now),
+                  check_in_opens=checkin.opens_at(appointment))
 
 
 @bp.route("/appointments/<int:appointment_id>/cancel", methods=["GET", "POST"])
-@patient_page
-def cancel(appointment_id: int):
+@appointments_view(Action.APPOINTMENT_VIEWED, "cancel:{appointment_id}")
+def cancel(patient, appointment_id: int):
     """Ask once whether to cancel; on yes, cancel until the cut-off, freeing the time."""
-    patient = patient_for(Permission.APPOINTMENTS)
     appointment = own_appointment(patient, appointment_id)
     form = ConfirmForm()
     here = url_for("appointments.detail", appointment_id=appointment.id)
@@ -188,15 +169,13 @@ def cancel(appointment_id: int):
 
 
 @bp.get("/appointments/<int:appointment_id>/calendar.ics")
-@patient_page
-def calendar(appointment_id: int):
+@appointments_view(Action.APPOINTMENT_CALENDAR_DOWNLOADED, "appointment:{appointment_id}")
+def calendar(patient, appointment_id: int):
     """The appointment as a calendar file to add to a phone's or computer's calendar."""
-    patient = patient_for(Permission.APPOINTMENTS)
     appointment = own_appointment(patient, appointment_id)
     response = Response(notify.calendar_file(appointment), mimetype="text/calendar")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="appointment-{appointment.id}.ics"')
     # Like every download of the record: says who sees whom and when; never cached.
     response.headers["Cache-Control"] = "no-store"
-    return viewed(response, patient, "appointment-calendar-downloaded",
-                  f"appointment:{appointment_id}")
+    return response

@@ -4,24 +4,23 @@ from flask import flash, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.access import Permission, may, patient_for
+from portal.access import Permission, may
 from portal.appointments import bp, checkin, notify, referrals, services
 from portal.appointments.forms import CheckInForm, ConfirmForm
 from portal.appointments.routes import (
+    appointments_view,
     calendar_context,
     own_appointment,
-    page_number,
-    patient_page,
     patient_user,
-    viewed,
 )
+from portal.audit import Action
 from portal.i18n import fmt_datetime
+from portal.paging import page_number
 from portal.rendering import redirect_after_post, render
 from portal.types import utcnow
 
 
-def _changeable(appointment_id: int):
-    patient = patient_for(Permission.APPOINTMENTS)
+def _changeable(patient, appointment_id: int):
     appointment = own_appointment(patient, appointment_id)
     return patient, appointment, services.may_change(appointment, utcnow())
 
@@ -36,19 +35,19 @@ def _reschedule_page(patient, appointment, may_change: bool, status: int = 200,
 
 
 @bp.get("/appointments/<int:appointment_id>/reschedule")
-@patient_page
-def reschedule(appointment_id: int):
+@appointments_view(Action.APPOINTMENT_VIEWED, "reschedule:{appointment_id}")
+def reschedule(patient, appointment_id: int):
     """Choose a new time for the same kind of appointment."""
-    patient, appointment, may_change = _changeable(appointment_id)
+    patient, appointment, may_change = _changeable(patient, appointment_id)
     return _reschedule_page(patient, appointment, may_change)
 
 
 @bp.route("/appointments/<int:appointment_id>/reschedule/<int:slot_id>",
           methods=["GET", "POST"])
-@patient_page
-def reschedule_confirm(appointment_id: int, slot_id: int):
+@appointments_view(Action.APPOINTMENT_VIEWED, "reschedule:{appointment_id}")
+def reschedule_confirm(patient, appointment_id: int, slot_id: int):
     """Confirm the move: the new time is booked and the old one freed, together."""
-    patient, appointment, may_change = _changeable(appointment_id)
+    patient, appointment, may_change = _changeable(patient, appointment_id)
     slot = services.find_free_slot(slot_id, utcnow(), ignoring=appointment.id)
     taken = _("Sorry, that time has just been taken. Please choose another time.")
     if not may_change or slot is None or slot.id == appointment.slot_id or \
@@ -87,18 +86,15 @@ def _check_in_page(patient, appointment, form, status: int = 200):
 
 
 @bp.route("/appointments/<int:appointment_id>/check-in", methods=["GET", "POST"])
-@patient_page
-def check_in(appointment_id: int):
+@appointments_view(Action.CHECK_IN_VIEWED, "appointment:{appointment_id}")
+def check_in(patient, appointment_id: int):
     """Before the visit: confirm contact details, insurance, medicines and allergies."""
-    patient = patient_for(Permission.APPOINTMENTS)
     appointment = own_appointment(patient, appointment_id)
     form = CheckInForm(data=appointment.check_in or None)
     if not checkin.may_check_in(appointment, utcnow()):
-        return viewed(_check_in_page(patient, appointment, form), patient,
-                      "check-in-viewed", f"appointment:{appointment_id}")
+        return _check_in_page(patient, appointment, form)
     if not form.validate_on_submit():
-        response = _check_in_page(patient, appointment, form, 422 if form.errors else 200)
-        return viewed(response, patient, "check-in-viewed", f"appointment:{appointment_id}")
+        return _check_in_page(patient, appointment, form, 422 if form.errors else 200)
     answers = {name: getattr(form, name).data for name in (
         "contact_ok", "insurance_same", "medications_same", "medication_changes",
         "allergies_same", "allergy_changes")}
@@ -108,11 +104,9 @@ def check_in(appointment_id: int):
 
 
 @bp.get("/appointments/referrals")
-@patient_page
-def referrals_list():
+@appointments_view(Action.REFERRALS_VIEWED, "referrals")
+def referrals_list(patient):
     """The patient's referrals to specialists and services, with where each stands."""
-    patient = patient_for(Permission.APPOINTMENTS)
-    response = render("appointments/referrals.html", patient=patient,
-                      referrals=referrals.referrals_page(patient, page_number()),
-                      status_name=referrals.status_name)
-    return viewed(response, patient, "referrals-viewed", "referrals")
+    return render("appointments/referrals.html", patient=patient,
+                  referrals=referrals.referrals_page(patient, page_number()),
+                  status_name=referrals.status_name)

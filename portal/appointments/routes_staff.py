@@ -7,11 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import audit
-from portal.access import STAFF_PERMISSIONS, Permission, refuse, staff_required
+from portal.access import STAFF_PERMISSIONS, Permission, refuse
 from portal.appointments import bp, services, setup
 from portal.appointments.forms import BookSettingsForm, TypeForm
 from portal.appointments.models import AppointmentType
-from portal.clinic import current_clinic, feature_required
+from portal.clinic import current_clinic
 from portal.extensions import db
 from portal.pipeline import STAFF, area_view, audit_target, shown
 from portal.rendering import redirect_after_post, render
@@ -21,9 +21,11 @@ from portal.types import utcnow
 BOOK_ROLES = ("front_desk", "clinician", "admin")
 
 
-def staff_page(view):
-    """Staff who run the appointment book, with the area switched on."""
-    return staff_required(*BOOK_ROLES)(feature_required("appointments")(view))
+def staff_page(view=None, *, audit=None, target=None, permission=None):
+    """Staff who run the appointment book, with the area switched on (`area_view`)."""
+    decorator = area_view(side=STAFF, roles=BOOK_ROLES, feature="appointments", audit=audit,
+                          target=target, permission=permission)
+    return decorator(view) if view is not None else decorator
 
 
 @bp.get("/staff/appointments")
@@ -81,8 +83,7 @@ def staff_types():
 
 
 @bp.post("/staff/appointments/settings")
-@staff_required("admin")
-@feature_required("appointments")
+@area_view(side=STAFF, roles=("admin",), feature="appointments")
 def staff_settings():
     """Change when reminders go out and when check-in opens (administrators)."""
     form = BookSettingsForm()

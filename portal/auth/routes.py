@@ -2,12 +2,13 @@
 
 from flask import current_app, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from portal.auth import bp, services, sessions
 from portal.auth.forms import NewPasswordForm, SignInForm
 from portal.extensions import db, limiter
 from portal.forms import stash_form_data
+from portal.pipeline import ANYONE, area_view
 from portal.rendering import redirect_after_post, render
 
 
@@ -57,7 +58,7 @@ def sign_in():
 
 
 @bp.route("/sign-out", methods=["POST"])
-@login_required
+@area_view(side=ANYONE)
 def sign_out():
     """Sign the user out and end the session on the server."""
     services.end_session(current_user)
@@ -66,7 +67,7 @@ def sign_out():
 
 
 @bp.route("/sign-in/new-password", methods=["GET", "POST"])
-@login_required
+@area_view(side=ANYONE)
 def choose_password():
     """After a temporary password: choose a new one before anything else."""
     form = NewPasswordForm(user=current_user)
@@ -83,7 +84,7 @@ def choose_password():
 
 @bp.route("/confirm-password", methods=["GET", "POST"])
 @limiter.limit(sign_in_limit, methods=["POST"])
-@login_required
+@area_view(side=ANYONE)
 def confirm_password():
     """Ask for the password again, then go back to the page that needed it."""
     from portal.auth import reauth
@@ -102,7 +103,7 @@ def confirm_password():
 
 
 @bp.post("/session/alive")
-@login_required
+@area_view(side=ANYONE)
 def keep_alive():
     """Keep the session going (the idle-timeout warning's button); back to the page."""
     sessions.touch()

@@ -3,7 +3,7 @@
 from flask import abort, flash, redirect, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from portal import audit
 from portal.auth import bp, services, two_factor
@@ -12,6 +12,7 @@ from portal.auth.reauth import reauthentication_required
 from portal.auth.routes import after_sign_in, sign_in_limit
 from portal.clinic import current_clinic
 from portal.extensions import db, limiter
+from portal.pipeline import ANYONE, area_view
 from portal.rendering import redirect_after_post, render
 
 SETUP_SECRET_KEY = "totp_setup_secret"
@@ -121,7 +122,7 @@ def recovery_sign_in():
 
 
 @bp.route("/two-factor/setup", methods=["GET", "POST"])
-@login_required
+@area_view(side=ANYONE)
 @reauthentication_required
 def two_factor_setup():
     """Set up an authenticator app: scan the QR code or type the key, then confirm a code."""
@@ -149,7 +150,7 @@ def two_factor_setup():
 
 
 @bp.post("/two-factor/setup/email")
-@login_required
+@area_view(side=ANYONE)
 @reauthentication_required
 def two_factor_email():
     """Choose e-mailed codes instead of an app (patients, where the clinic allows it)."""
@@ -165,7 +166,7 @@ def two_factor_email():
 
 
 @bp.get("/two-factor/recovery-codes")
-@login_required
+@area_view(side=ANYONE)
 def recovery_codes():
     """Show new recovery codes, once."""
     codes = session.pop(NEW_CODES_KEY, None)

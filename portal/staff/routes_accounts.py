@@ -1,11 +1,11 @@
 """Staff account administration (administrators only): list, create, disable, unlock."""
 
-from flask import abort, current_app, flash, request, url_for
+from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.access import staff_required
 from portal.auth.services import unlock
+from portal.pipeline import STAFF, area_view
 from portal.rendering import redirect_after_post, render
 from portal.security import bounded_int
 from portal.staff import bp, services_accounts
@@ -16,7 +16,7 @@ from portal.types import utcnow
 
 
 @bp.route("/accounts", methods=["GET", "POST"])
-@staff_required("admin")
+@area_view(side=STAFF, roles=("admin",))
 def accounts():
     """List staff accounts, and add a member of staff with a temporary password shown once."""
     form = StaffAccountForm()
@@ -31,7 +31,7 @@ def accounts():
 
 def _list(form, status: int = 200, message: str | None = None):
     page = max(request.args.get("page", 1, type=bounded_int), 1)
-    staff = services_accounts.list_staff(page, per_page=current_app.config["PAGE_SIZE"])
+    staff = services_accounts.list_staff(page)
     return render("staff/accounts.html", status=status, staff=staff, form=form, message=message,
                   now=utcnow())
 
@@ -55,7 +55,7 @@ def _act(user_id: int, action, done):
 
 
 @bp.post("/accounts/<int:user_id>/disable")
-@staff_required("admin")
+@area_view(side=STAFF, roles=("admin",))
 def disable_account(user_id: int):
     """Disable a staff account; every session of it ends at once."""
     return _act(user_id, lambda user, by: set_account_enabled(user, by, False),
@@ -64,7 +64,7 @@ def disable_account(user_id: int):
 
 
 @bp.post("/accounts/<int:user_id>/enable")
-@staff_required("admin")
+@area_view(side=STAFF, roles=("admin",))
 def enable_account(user_id: int):
     """Enable a staff account again."""
     return _act(user_id, lambda user, by: set_account_enabled(user, by, True),
@@ -72,7 +72,7 @@ def enable_account(user_id: int):
 
 
 @bp.post("/accounts/<int:user_id>/unlock")
-@staff_required("admin")
+@area_view(side=STAFF, roles=("admin",))
 def unlock_account(user_id: int):
     """Lift the lockout of a staff account."""
     return _act(user_id, unlock,

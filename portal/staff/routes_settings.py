@@ -5,16 +5,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import audit
-from portal.access import staff_required
 from portal.clinic import current_clinic
 from portal.extensions import db
+from portal.pipeline import STAFF, area_view
 from portal.rendering import redirect_after_post, render
 from portal.staff import bp
 from portal.staff.forms import SignInSettingsForm
 
 
 @bp.route("/settings/sign-in", methods=["GET", "POST"])
-@staff_required("admin")
+@area_view(side=STAFF, roles=("admin",))
 def sign_in_settings():
     """Show and save whether patients must use a second step, and whether codes may be e-mailed.
 

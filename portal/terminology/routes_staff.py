@@ -4,7 +4,7 @@ from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.access import staff_required
+from portal.pipeline import STAFF, area_view
 from portal.rendering import redirect_after_post, render
 from portal.security import bounded_int
 from portal.terminology import bp, services_staff
@@ -15,7 +15,7 @@ EDITORS = ("clinician", "admin")
 
 
 @bp.get("")
-@staff_required(*EDITORS)
+@area_view(side=STAFF, roles=EDITORS)
 def terms():
     """The entries, found by code or name, and codes in records that have none yet."""
     form = TermSearchForm(request.args)
@@ -27,7 +27,7 @@ def terms():
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@staff_required(*EDITORS)
+@area_view(side=STAFF, roles=EDITORS)
 def new_term():
     """Add an entry; `system`, `code` and `name` in the address fill the form in."""
     form = TermForm() if request.method == "POST" else TermForm(formdata=None, data={
@@ -45,7 +45,7 @@ def new_term():
 
 
 @bp.route("/<int:term_id>", methods=["GET", "POST"])
-@staff_required(*EDITORS)
+@area_view(side=STAFF, roles=EDITORS)
 def term(term_id: int):
     """Change an entry's names and explanations (its system and code stay)."""
     found = services_staff.find(term_id)

@@ -12,8 +12,6 @@ the day it is added; the lists below are the only exceptions, each with its reas
 
 from __future__ import annotations
 
-import inspect
-
 import pytest
 from sqlalchemy import select
 
@@ -63,7 +61,7 @@ ENDS_SESSION = ("auth.sign_out",)
 
 #: What a staff role must hold to use the pages under each path (a role lacking it must
 #: be refused), from STAFF_PERMISSIONS and DESIGN.md. A route may further limit itself
-#: to some roles with `staff_required(...)`; both are checked.
+#: to some roles with `area_view(side=STAFF, roles=...)`; both are checked.
 STAFF_AREA_PERMISSIONS: dict[str, Permission] = {
     "/staff/patients/<int:patient_id>/record": Permission.VIEW_RECORD,
     "/staff/patients/<int:patient_id>/forms": Permission.VIEW_RECORD,
@@ -86,24 +84,16 @@ def ordered(rules):
 
 
 def declared_roles(app, rule) -> frozenset[str] | None:
-    """The roles `staff_required(...)` lets through to the rule's view; None if undecorated.
+    """The staff roles the rule's `area_view(side=STAFF, roles=...)` lets through; None for
+    a view that is not staff-only (the area permission then decides).
 
-    Read from the decorator's closure: the test checks the gate against what each view
-    declares, without a second list of roles per route.
+    Read from what the decorator recorded on the view, so the test checks the gate against
+    what each view declares, without a second list of roles per route.
     """
-    # Decorators wrap each other through closures (`func`, `view`) and `__wrapped__`.
-    todo, seen = [app.view_functions[rule.endpoint]], set()
-    while todo:
-        view = todo.pop()
-        if id(view) in seen:
-            continue
-        seen.add(id(view))
-        closure = inspect.getclosurevars(view).nonlocals
-        if isinstance(closure.get("allowed"), set | frozenset):
-            return frozenset(closure["allowed"])
-        todo += [f for f in (*closure.values(), getattr(view, "__wrapped__", None))
-                 if inspect.isfunction(f)]
-    return None
+    spec = getattr(app.view_functions[rule.endpoint], "area_view", None)
+    if spec is None or spec.side != "staff":
+        return None
+    return frozenset(spec.roles or STAFF_ROLES)
 
 
 def area_permission(rule) -> Permission | None:
@@ -132,7 +122,7 @@ def test_every_route_parameter_is_filled_and_every_staff_route_is_gated(app):
                 "route, POST_PARAMETER_PROVIDERS (tests/security/targets.py)"
                 for rule in all_rules(app) if (missing := targets.unfilled(rule))]
     problems += [f"{rule.rule} ({rule.endpoint}): a staff route with neither "
-                 "staff_required(...) nor an entry in STAFF_AREA_PERMISSIONS"
+                 "area_view(side=STAFF, ...) nor an entry in STAFF_AREA_PERMISSIONS"
                  for rule in all_rules(app) if is_staff_route(rule)
                  and declared_roles(app, rule) is None and area_permission(rule) is None]
     problems += [f"PUBLIC names {endpoint}, which is no route"
