@@ -61,13 +61,70 @@ class _PageParser(HTMLParser):
             self._script = None
 
 
+class _Tables(HTMLParser):
+    """Collects each table's parent and the page's ids, for the scrolling-region check."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: dict[str, str] = {}
+        self.tables: list[tuple[int, dict | None]] = []
+        self._stack: list[tuple[str, dict, str | None]] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "table":
+            parent = self._stack[-1] if self._stack else None
+            self.tables.append((self.getpos()[0],
+                                parent[1] if parent and parent[0] == "div" else None))
+        if tag not in _VOID:
+            self._stack.append((tag, attributes, attributes.get("id")))
+            if attributes.get("id"):
+                self.ids.setdefault(attributes["id"], "")
+
+    def handle_data(self, data):
+        for _, _, element_id in self._stack:
+            if element_id:
+                self.ids[element_id] += data
+
+    def handle_endtag(self, tag):
+        for i in range(len(self._stack) - 1, -1, -1):
+            if self._stack[i][0] == tag:
+                del self._stack[i:]
+                return
+
+
+def table_problems(text: str) -> list[str]:
+    """Tables outside a named, focusable scrolling region (the `scroll_table` macro).
+
+    A table wider than a phone scrolls sideways inside its region; someone on a keyboard
+    can only scroll it if the region takes focus, and a screen reader announces the
+    region by its name, the table's caption.
+    """
+    parser = _Tables()
+    parser.feed(text)
+    parser.close()
+    problems = []
+    for line, region in parser.tables:
+        classes = (region or {}).get("class", "").split()
+        label = (region or {}).get("aria-labelledby")
+        if region is None or "table-scroll" not in classes:
+            problems.append(f"line {line}: <table> outside a scrolling region (scroll_table)")
+        elif region.get("role") != "region" or region.get("tabindex") != "0":
+            problems.append(f"line {line}: the table's scrolling region lacks role=region or "
+                            "tabindex=0")
+        elif not label or not parser.ids.get(label, "").strip():
+            problems.append(f"line {line}: the table's scrolling region has no name "
+                            f"(aria-labelledby={label!r})")
+    return problems
+
+
 def page_problems(body: bytes | str, lang: str) -> list[str]:
     """What is wrong with a page's HTML: inline script or style, wrong language, too big."""
     text = body.decode("utf-8") if isinstance(body, bytes) else body
     parser = _PageParser()
     parser.feed(text)
     parser.close()
-    problems = list(parser.problems)
+    problems = list(parser.problems) + table_problems(text)
     if parser.html_langs != [lang]:
         problems.append(f"<html lang> is {parser.html_langs or 'missing'}, expected {lang!r}")
     size = gzipped_size(text.encode("utf-8"))

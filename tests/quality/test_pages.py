@@ -49,3 +49,30 @@ def test_the_page_gates_catch_a_wrong_language_and_a_heavy_page():
     assert "expected 'nl'" in "\n".join(page_problems('<html lang="en"></html>', "nl"))
     heavy = '<html lang="en"><body>' + os.urandom(PAGE_GZIP_BUDGET).hex() + "</body></html>"
     assert "budget" in "\n".join(page_problems(heavy, "en"))
+
+
+def test_the_page_gates_catch_a_table_that_cannot_scroll_or_has_no_name():
+    """Guards the gate: a bare table, a region without focus and one without a name."""
+    page = """<html lang="en"><body>
+<table><caption>Bare</caption></table>
+<div class="table-scroll"><table><caption>Lost role</caption></table></div>
+<div class="table-scroll" role="region" aria-labelledby="nowhere" tabindex="0"><table></table></div>
+<div class="table-scroll" role="region" aria-labelledby="fine" tabindex="0">
+<table><caption id="fine">Fine</caption></table></div></body></html>"""
+    problems = page_problems(page, "en")
+    assert [p.split(":", 1)[0] for p in problems] == ["line 2", "line 3", "line 4"]
+    assert "outside a scrolling region" in problems[0]
+    assert "role=region" in problems[1]
+    assert "no name" in problems[2]
+
+
+def test_every_table_is_written_through_the_one_macro():
+    """Hand-written wrappers drift (a lost role, name or wrapper): only `_tables.html` may
+    open a table or its scrolling region."""
+    from pathlib import Path
+
+    templates = Path(__file__).resolve().parents[2] / "templates"
+    by_hand = [str(path.relative_to(templates)) for path in templates.rglob("*.html")
+               if path.name != "_tables.html"
+               and ("<table" in path.read_text() or "table-scroll" in path.read_text())]
+    assert not by_hand
