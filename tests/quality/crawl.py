@@ -16,8 +16,8 @@ from werkzeug.routing import Rule
 
 from portal import demo
 from portal.auth.tokens import make_token
+from portal.demo import family as family_demo
 from portal.extensions import db
-from portal.family import demo as family_demo
 from portal.files import file_of
 from portal.models import Patient, User
 from portal.types import utcnow

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from portal.auth.invitations import code_hash, grouped
 from portal.auth.models import Invitation
 from portal.clinic_setup import save_clinic
-from portal.demo_records import load_demo_records
+from portal.demo import family as family_demo
+from portal.demo.records import load_demo_records
 from portal.extensions import db
-from portal.family import demo as family_demo
 from portal.models import Patient, User
 from portal.security import hash_password
 from portal.terminology.services import load_starter
@@ -113,10 +113,7 @@ def _email(given: str, family: str) -> str:
 
 def _load_area_demos(patients: dict[str, Patient]) -> None:
     """Each area's own demo data (messages, appointments, forms, billing, family)."""
-    from portal.appointments import demo as appointments
-    from portal.billing import demo as billing
-    from portal.messages import demo as messages
-    from portal.questionnaires import demo as questionnaires
+    from portal.demo import appointments, billing, messages, questionnaires
 
     staff = {user.username: user for user in db.session.scalars(
         select(User).where(User.username.in_([s[0] for s in STAFF])))}

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from portal.demo_records import CENTRE, DOCTOR, DemoRecord
+from portal.demo.records import CENTRE, DOCTOR, DemoRecord
 from portal.extensions import db
 from portal.family.models import AccessRequest, ProxyGrant
 from portal.fhir import making as fhir

@@ -1,6 +1,6 @@
 """Demo data of the billing area, loaded by `flask portal demo` (must be safe to run twice).
 
-Oliver, Sanne and Kasia have visits in their demo records (portal/demo_records.py); their
+Oliver, Sanne and Kasia have visits in their demo records (portal/demo/records.py); their
 statements bill those visits. Every demo patient with an account gets insurance cover, and
 between them the statements are open, overdue, partly paid and paid.
 """
