@@ -17,7 +17,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(config))
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
 
-    from portal import assets, cli, errors, i18n, logs, security, templating
+    from portal import assets, cli, errors, i18n, logs, security, submissions, templating
     from portal.extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -44,6 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
+    submissions.init_app(app)
     cli.init_app(app)
     _register_blueprints(app)
     assets.init_app(app)

@@ -12,6 +12,7 @@ from portal.extensions import db
 from portal.forms import STASH_KEY, stash_form_data
 from portal.rendering import render
 from portal.storage_failure import is_storage_failure
+from portal.submissions import answer_race
 
 #: Seconds after which a browser or proxy may try again when nothing can be stored.
 RETRY_AFTER = 120
@@ -51,7 +52,14 @@ def handle_http_error(error: HTTPException):
 
 
 def handle_storage_failure(error: Exception):
-    """Disk full or database read-only: 503 with "nothing was saved", what was typed kept."""
+    """Disk full or database read-only: 503 with "nothing was saved", what was typed kept.
+
+    (A form sent twice at the same moment also ends here: its copy lost the race for
+    the submission key and gets the first answer.)
+    """
+    repeat = answer_race(error)
+    if repeat is not None:
+        return repeat
     if not is_storage_failure(error):
         return handle_unexpected(error)
     db.session.rollback()

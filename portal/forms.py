@@ -11,7 +11,9 @@ from __future__ import annotations
 from flask import request, session
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import _FlaskFormCSRF
 from werkzeug.datastructures import MultiDict
+from wtforms.csrf.core import CSRFTokenField
 from wtforms.validators import ValidationError
 
 from portal.files import file_facts, upload_limit
@@ -19,7 +21,7 @@ from portal.i18n import fmt_number
 
 STASH_KEY = "stashed_form"
 #: Fields never kept: secrets, tokens and codes.
-NEVER_KEPT = ("password", "code", "csrf_token", "token", "secret")
+NEVER_KEPT = ("password", "code", "csrf_token", "token", "secret", "submission_key")
 
 
 def stash_form_data() -> None:
@@ -36,8 +38,27 @@ def carry_stash(kept: dict) -> None:
         kept[STASH_KEY] = session[STASH_KEY]
 
 
+class _TokenAndKeyField(CSRFTokenField):
+    """The CSRF token field, rendered together with a fresh one-time submission key, so
+    that every form that shows its token (`{{ form.csrf_token }}`) carries a key too."""
+
+    def __call__(self, **kwargs):
+        from portal.submissions import submission_key_input
+
+        return super().__call__(**kwargs) + submission_key_input()
+
+
+class _TokenAndKeyCSRF(_FlaskFormCSRF):
+    field_class = _TokenAndKeyField
+
+
 class PortalForm(FlaskForm):
-    """A Flask-WTF form that, on a GET, fills itself from stashed data for this page."""
+    """A Flask-WTF form that, on a GET, fills itself from stashed data for this page, and
+    whose CSRF token comes with a one-time submission key (a form sent twice changes
+    nothing twice)."""
+
+    class Meta(FlaskForm.Meta):
+        csrf_class = _TokenAndKeyCSRF
 
     def __init__(self, *args, **kwargs):
         stash = session.get(STASH_KEY)

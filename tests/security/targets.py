@@ -35,6 +35,7 @@ SHARED_PARAMETERS: dict[str, str] = {
     "questionnaire_id": "a form template: clinic-wide, staff edit it",
     "question_id": "a question of a form template",
     "user_id": "a staff account: the admin's account pages",
+    "mail_id": "an e-mail of the outbox: the admin's outgoing mail page",
     "code": "a language code",
     "token": "a signed link from an e-mail: tampering is tested in tests/auth",
 }
@@ -143,6 +144,22 @@ def _staff_account(visit: Visit) -> int:
     return found or make_user(role="front_desk", username="security-desk").id
 
 
+def _dead_mail(visit: Visit) -> int:
+    """An e-mail the sender gave up on, for the admin's "send again" button."""
+    from portal.mail.models import DEAD, OutgoingMail
+
+    found = db.session.scalar(select(OutgoingMail.id).where(OutgoingMail.status == DEAD)
+                              .limit(1))
+    if found:
+        return found
+    mail = OutgoingMail(message_id=f"<security-{visit.lang}@portal>", from_header="Portal",
+                        to_address="nobody@mail.example", subject="Test", body="Test",
+                        template="account_locked", status=DEAD, attempts=8)
+    db.session.add(mail)
+    db.session.commit()
+    return mail.id
+
+
 #: Parameters only POST routes (or routes the crawl fills for another purpose) take.
 #: Looked up before the crawl's providers, "endpoint:name" first.
 POST_PARAMETER_PROVIDERS: dict[str, Callable[[Visit], object]] = {
@@ -157,6 +174,7 @@ POST_PARAMETER_PROVIDERS: dict[str, Callable[[Visit], object]] = {
     "plan_id": _payment_plan,
     "referral_id": _referral,
     "user_id": _staff_account,
+    "mail_id": _dead_mail,
     "records.release_result:item_id": lambda visit: crawl._record_item(visit, "observation"),
 }
 
