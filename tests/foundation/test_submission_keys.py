@@ -159,3 +159,13 @@ def test_two_copies_sent_at_the_same_moment_store_one(client, app, clinic):
         copy.join(30)
     assert sorted(a.status_code for a in answers) == [303, 303]
     assert _count(RepeatRequest) == 1
+
+
+def test_every_template_form_gets_its_key_from_form_keys():
+    """A form written with a bare CSRF input would carry no submission key."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "templates"
+    bare = [str(path.relative_to(root)) for path in sorted(root.rglob("*.html"))
+            if re.search(r'<input[^>]*name="csrf_token"', path.read_text())]
+    assert not bare, f"use {{{{ form_keys() }}}} instead of a bare csrf_token input in {bare}"
