@@ -13,7 +13,7 @@ from portal.auth.usernames import suggest_username
 from portal.pipeline import STAFF, area_view, shown
 from portal.rendering import redirect_after_post, render
 from portal.security import bounded_int
-from portal.staff import audit_trail, bp, services, services_accounts
+from portal.staff import bp, services, services_accounts, services_audit
 from portal.staff.forms import (
     InviteForm,
     PatientSearchForm,
@@ -61,8 +61,8 @@ def _page(patient, status: int = 200, message: str | None = None, **forms):
     user = status_now.user
     audit_lines = None
     if current_user.role in AUDIT_READERS:
-        audit_lines = audit_trail.patient_lines(patient, 1, LATEST)
-        shown(audit_trail.patients_shown(audit_lines.items))
+        audit_lines = services_audit.patient_lines(patient, 1, LATEST)
+        shown(services_audit.patients_shown(audit_lines.items))
     not_invitable = services.why_not_invitable(patient)
     return render(
         "staff/patient.html", status=status, patient=patient, account=status_now,

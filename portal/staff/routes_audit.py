@@ -7,7 +7,7 @@ from portal.audit import Action
 from portal.paging import page_number
 from portal.pipeline import STAFF, area_view, audit_target, shown
 from portal.rendering import render
-from portal.staff import audit_trail, bp
+from portal.staff import bp, services_audit
 from portal.staff.forms import AuditSearchForm
 
 #: Who reads the audit trail: administrators (who answer for the clinic's use of records)
@@ -27,8 +27,8 @@ def patient_audit(patient):
     (VIEW_RECORD): the trail names every page of the record someone opened, so a role that
     may not open the record (front desk, billing) may not read what was opened either.
     """
-    lines = audit_trail.patient_lines(patient, page_number())
-    shown(audit_trail.patients_shown(lines.items))
+    lines = services_audit.patient_lines(patient, page_number())
+    shown(services_audit.patients_shown(lines.items))
     return render("staff/patient_audit.html", "lines", patient=patient, lines=lines)
 
 
@@ -41,22 +41,22 @@ def audit_search():
     is the clinic's oversight, not care of one patient. The search is itself on record:
     one line, and one line for each patient whose lines it lists.
     """
-    form = AuditSearchForm(request.args, staff=audit_trail.staff_members())
+    form = AuditSearchForm(request.args, staff=services_audit.staff_members())
     valid = form.validate()
     patient_id = None
     if valid and form.patient.data:
-        patient_id, why_not = audit_trail.find_patient(form.patient.data)
+        patient_id, why_not = services_audit.find_patient(form.patient.data)
         if why_not:
             form.patient.errors = [why_not]
             valid = False
     if not valid:
         return render("staff/audit_search.html", "search", status=422, form=form,
                       lines=None, filters={})
-    lines = audit_trail.search(audit_trail.Filters(
+    lines = services_audit.search(services_audit.Filters(
         patient_id=patient_id, actor_id=form.actor_id, action=form.action.data or None,
         outcome=form.outcome.data or None, first_day=form.from_date.data,
         last_day=form.to_date.data), page_number())
-    shown(audit_trail.patients_shown(lines.items))
+    shown(services_audit.patients_shown(lines.items))
     audit_target(_search_target(patient_id, form))
     filters = {name: value for name, value in request.args.items() if name != "page" and value}
     return render("staff/audit_search.html", "search", form=form, lines=lines,
