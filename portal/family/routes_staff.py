@@ -39,6 +39,7 @@ def staff_requests():
         .where(AccessRequest.status == "pending")
         .order_by(AccessRequest.created_at, AccessRequest.id).limit(50)).all()
     shown(found.requester.patient_id for found in pending)
+    shown(services.named_children(pending))
     return render("family/staff_requests.html", pending=pending)
 
 
