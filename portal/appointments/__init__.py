@@ -15,16 +15,6 @@ from portal.appointments import (  # noqa: E402,F401
     routes_staff,
 )
 
-
-@bp.app_template_global()
-def check_in_changes(appointment) -> list[tuple[str, str]]:
-    """What the patient said has changed at check-in: (topic, what they wrote)."""
-    return checkin.changes(appointment)
-
-
-@bp.app_template_global()
-def check_in_flags(patient) -> list:
-    """The patient's coming appointments whose check-in changed medicines or allergies."""
-    from portal.types import utcnow
-
-    return checkin.flagged_for(patient.id, utcnow())
+# What the area's templates use, registered here only.
+bp.add_app_template_global(checkin.changes, "check_in_changes")
+bp.add_app_template_global(checkin.flagged_coming, "check_in_flags")

@@ -82,6 +82,13 @@ def flagged_for(patient_id: int, since: datetime) -> list[Appointment]:
     return [appointment for appointment in found if flagged(appointment)]
 
 
+def flagged_coming(patient: Patient) -> list[Appointment]:
+    """The patient's coming appointments whose check-in changed medicines or allergies."""
+    from portal.types import utcnow
+
+    return flagged_for(patient.id, utcnow())
+
+
 def save_check_in(appointment: Appointment, answers: dict, now: datetime) -> None:
     """Store the patient's answers and when they checked in, with the audit line."""
     appointment.check_in = answers

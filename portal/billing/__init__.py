@@ -17,3 +17,6 @@ from portal.billing import (  # noqa: E402,F401
     routes_standin,
     routes_webhook,
 )
+
+# What the area's templates use, registered here only.
+bp.add_app_template_global(labels.billing_label, "billing_label")

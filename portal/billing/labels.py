@@ -2,8 +2,6 @@
 
 from flask_babel import lazy_gettext as _l
 
-from portal.billing import bp
-
 STATEMENT_STATES = {"open": _l("To pay"), "partly_paid": _l("Partly paid"),
                     "overdue": _l("Overdue"), "paid": _l("Paid")}
 PAYMENT_STATES = {"open": _l("Waiting for the bank"), "pending": _l("Waiting for the bank"),
@@ -17,7 +15,6 @@ PLAN_STATES = {"requested": _l("Waiting for the clinic"), "approved": _l("Approv
                "declined": _l("Declined")}
 
 
-@bp.app_template_global()
 def billing_label(kind: str, value: str) -> str:
     """The words for `value` of `kind` (statement, payment, method, entry, plan)."""
     table = {"statement": STATEMENT_STATES, "payment": PAYMENT_STATES, "method": METHODS,

@@ -15,7 +15,6 @@ from portal.pipeline import area_view
 from portal.rendering import redirect_after_post, render
 
 
-@bp.app_template_global()
 def may_ask_correction(patient) -> bool:
     """Whether the signed-in user may ask for a correction of `patient`'s record: the
     patient, or someone acting for them whose grant holds both the records and the

@@ -48,7 +48,6 @@ def _page(ask=None, invite=None, status=200):
                   confirm=ConfirmForm(formdata=None))
 
 
-@bp.app_template_global()
 def acting_bar() -> dict | None:
     """What the "You are viewing ..." bar shows: nothing for a user who acts for no one."""
     if not current_user.is_authenticated or current_user.is_staff:
@@ -64,7 +63,6 @@ def acting_bar() -> dict | None:
     return {"current": current, "links": links, "own": current_user.patient_id}
 
 
-@bp.app_template_global()
 def proxy_for(patient) -> str | None:
     """The given name of the patient whose pages someone acting for them is on, so that
     the pages speak of that person ("Daan's record"); None on one's own pages and for staff.
@@ -87,8 +85,8 @@ def _listen_to_sign_ins(state) -> None:
     user_logged_in.connect(_note_links_at_sign_in, sender=state.app)
 
 
-@bp.app_context_processor
 def family_labels() -> dict:
+    """The names of relationships, for every template."""
     return {"relationships": dict(RELATIONSHIP_CHOICES)}
 
 

@@ -5,14 +5,6 @@ from flask import Blueprint
 bp = Blueprint("messages", __name__)
 
 
-@bp.app_template_filter("message_text")
-def _message_text(text):
-    """A message's plain text as safe HTML: paragraphs, line breaks, links."""
-    from portal.messages.text import message_html
-
-    return message_html(text)
-
-
 from portal.messages import (  # noqa: E402,F401
     dashboard,
     models,
@@ -20,5 +12,12 @@ from portal.messages import (  # noqa: E402,F401
     routes_prescriptions,
     routes_staff,
     routes_teams,
+    text,
     unread,
 )
+
+# What the area's templates use, registered here only.
+bp.add_app_template_filter(text.message_html, "message_text")
+bp.add_app_template_global(unread.unread_count, "unread_count")
+bp.add_app_template_global(routes_prescriptions.repeat_prescriptions_offered,
+                           "repeat_prescriptions_offered")

@@ -28,7 +28,6 @@ from portal.rendering import redirect_after_post, render
 PRESCRIBERS = ("clinician", "admin")
 
 
-@bp.app_template_global()
 def repeat_prescriptions_offered() -> bool:
     """Whether the medicines page offers the signed-in person to ask for repeats."""
     return (current_user.is_authenticated and not current_user.is_staff

@@ -33,8 +33,6 @@ def unread_count() -> int:
     return db.session.scalar(statement) or 0
 
 
-bp.add_app_template_global(unread_count, "unread_count")
-
 
 @bp.get("/messages/unread")
 def unread():

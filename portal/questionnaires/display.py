@@ -1,4 +1,5 @@
-"""How forms and answers read on a page: template filters of the questionnaires area."""
+"""How forms and answers read on a page: the questionnaires area's template filters
+(registered in the package's __init__)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.i18n import fmt_date, fmt_number
-from portal.questionnaires import bp
 from portal.questionnaires.services import in_language
 
 RESPONSE_STATUS_NAMES = {
@@ -33,7 +33,6 @@ KIND_NAMES = {
 }
 
 
-@bp.app_template_global()
 def new_forms_of(patient) -> int:
     """How many forms a patient (or, for None, every patient) sent that no one handled."""
     from portal.questionnaires.received import new_count
@@ -41,28 +40,23 @@ def new_forms_of(patient) -> int:
     return new_count(patient)
 
 
-@bp.app_template_filter("form_text")
 def form_text(texts: dict | None) -> str:
     """A form's text in the reader's language."""
     return in_language(texts)
 
 
-@bp.app_template_filter("response_status")
 def response_status(status: str) -> str:
     return str(RESPONSE_STATUS_NAMES.get(status, status))
 
 
-@bp.app_template_filter("form_status")
 def form_status(status: str) -> str:
     return str(FORM_STATUS_NAMES.get(status, status))
 
 
-@bp.app_template_filter("question_kind")
 def question_kind(kind: str) -> str:
     return str(KIND_NAMES.get(kind, kind))
 
 
-@bp.app_template_filter("answer_text")
 def answer_text(item: dict) -> str:
     """One answer as the reader reads it: a date or number in their notation, the chosen
     options by name, or the text as typed."""

@@ -18,7 +18,6 @@ from portal.rendering import redirect_after_post, render
 BUILDER_ROLES = ("clinician", "admin")
 
 
-@bp.app_template_global()
 def builds_forms() -> bool:
     """Whether the signed-in member of staff builds and sends forms."""
     return getattr(current_user, "role", None) in BUILDER_ROLES

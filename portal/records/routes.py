@@ -29,19 +29,12 @@ from portal.rendering import render, wants_fragment
 
 STAFF_PREFIX = "/staff/patients/<int:patient_id>"
 
-bp.add_app_template_filter(services.display_value, "result_value")
-bp.add_app_template_filter(services.reference_range, "usual_range")
-bp.add_app_template_filter(services.display_unit, "unit")
-bp.add_app_template_filter(services.dosage_text, "dosage")
 
-
-@bp.app_template_global()
 def record_args(patient) -> dict:
     """The URL values that keep a link in the same family: staff's carry the patient's id."""
     return {"patient_id": patient.id} if current_user.is_staff else {}
 
 
-@bp.app_template_global()
 def record_url(endpoint: str, patient, **values) -> str:
     """The address of a record page for `patient`, in the family of the current page."""
     return url_for(endpoint, **record_args(patient), **values)

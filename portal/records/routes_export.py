@@ -14,9 +14,6 @@ from portal.records.routes import STAFF_PREFIX, record_view
 from portal.rendering import render
 from portal.types import utcnow
 
-bp.add_app_template_filter(export.period_words, "period_words")
-bp.add_app_template_filter(export.condition_status, "condition_status")
-
 
 @bp.get("/record/download")
 @bp.get(f"{STAFF_PREFIX}/record/download")

@@ -28,13 +28,11 @@ RELEASERS = ("clinician", "admin")
 DOCUMENT_ROLES = ("clinician", "front_desk", "admin")
 
 
-@bp.app_template_global()
 def may_view_record(patient) -> bool:
     """Whether the signed-in user may read `patient`'s record (for links to it)."""
     return may(current_user, Permission.VIEW_RECORD, patient)
 
 
-@bp.app_template_global()
 def may_for(permission: str, patient) -> bool:
     """Whether the signed-in user may do `permission` (e.g. "appointments") for `patient`."""
     return may(current_user, Permission(permission), patient)

@@ -1,87 +1,19 @@
 """Patient-friendly names and explanations of coded items, and the staff pages to edit them."""
 
 from flask import Blueprint
-from markupsafe import Markup
-
-from portal.terminology import services
 
 bp = Blueprint("terminology", __name__, url_prefix="/staff/terms")
 
+from portal.terminology import display, models, routes_staff  # noqa: E402,F401
 
-@bp.app_template_global()
-def term_name(item) -> Markup:
-    """The item's name for the reader, with the source's own name as secondary text."""
-    return _with_source(services.friendly_item(item))
-
-
-@bp.app_template_global()
-def term_source(item) -> Markup:
-    """Only the source's own name as secondary text (after a link showing the name)."""
-    source = services.friendly_item(item).source
-    return Markup(' <span class="source-name">({})</span>').format(source) if source \
-        else Markup("")
-
-
-@bp.app_template_global()
-def term_detail(item, key: str) -> Markup:
-    """A coded detail of the item (a visit's reason) as `term_name` shows names."""
-    found = services.friendly_detail(item, key)
-    return _with_source(found) if found else Markup("")
-
-
-@bp.app_template_global()
-def term_reactions(item) -> list[Markup]:
-    """An allergy's reactions, each as `term_name` shows names."""
-    return [_with_source(found) for found in services.friendly_reactions(item)]
-
-
-@bp.app_template_global()
-def term_explanation(item) -> str | None:
-    """What the item is or measures, in plain words in the reader's language."""
-    return services.friendly_item(item).explanation
-
-
-@bp.app_template_global()
-def term_names_of(item_ids) -> dict[int, Markup]:
-    """Names of the record items `item_ids` (a list naming what it refers to, such as repeat
-    prescription requests), as `term_name` shows them, in one query for the whole list."""
-    return {item_id: _with_source(found)
-            for item_id, found in services.friendly_by_item_id(item_ids).items()}
-
-
-@bp.app_template_filter("friendly_name")
-def friendly_name(item) -> str:
-    """The name alone, for page titles, captions and link texts."""
-    return services.friendly_item(item).name
-
-
-@bp.app_template_filter("term_text")
-def term_text(item) -> str:
-    """Name and source's name as plain text, for the text download: "Name (Source)"."""
-    return _as_text(services.friendly_item(item))
-
-
-@bp.app_template_global()
-def term_detail_text(item, key: str) -> str:
-    """A coded detail as plain text, for the text download: "Name (Source)"."""
-    found = services.friendly_detail(item, key)
-    return _as_text(found) if found else ""
-
-
-@bp.app_template_global()
-def term_reactions_text(item) -> str:
-    """An allergy's reactions as plain text, for the text download."""
-    return ", ".join(_as_text(found) for found in services.friendly_reactions(item))
-
-
-def _as_text(found: services.Friendly) -> str:
-    return f"{found.name} ({found.source})" if found.source else found.name
-
-
-def _with_source(found: services.Friendly) -> Markup:
-    if not found.source:
-        return Markup.escape(found.name)
-    return Markup('{} <span class="source-name">({})</span>').format(found.name, found.source)
-
-
-from portal.terminology import models, routes_staff  # noqa: E402,F401
+# What templates use, registered here only.
+bp.add_app_template_global(display.term_name, "term_name")
+bp.add_app_template_global(display.term_source, "term_source")
+bp.add_app_template_global(display.term_detail, "term_detail")
+bp.add_app_template_global(display.term_reactions, "term_reactions")
+bp.add_app_template_global(display.term_explanation, "term_explanation")
+bp.add_app_template_global(display.term_names_of, "term_names_of")
+bp.add_app_template_filter(display.friendly_name, "friendly_name")
+bp.add_app_template_filter(display.term_text, "term_text")
+bp.add_app_template_global(display.term_detail_text, "term_detail_text")
+bp.add_app_template_global(display.term_reactions_text, "term_reactions_text")
