@@ -17,7 +17,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from portal.auth.forms import NewPasswordFields
+from portal.auth.forms.recovery import EmailAddress
+from portal.auth.forms.sign_in import NewPasswordFields
 from portal.forms import PortalForm
 from portal.i18n import format_locale
 
@@ -119,3 +120,15 @@ class CurrentPasswordForm(PortalForm):
 
 class ChangePasswordForm(CurrentPasswordForm, NewPasswordFields):
     """The current password, then the new one twice (the shared new-password rules)."""
+
+
+class ChangeEmailForm(PortalForm):
+    email = StringField(
+        _l("New e-mail address"),
+        validators=[DataRequired(_l("Enter your new e-mail address.")), Length(max=254),
+                    EmailAddress()],
+    )
+    password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(_l("Enter your current password.")), Length(max=1024)],
+    )

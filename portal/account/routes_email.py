@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.account import bp, email_change
-from portal.account.email_forms import ChangeEmailForm
+from portal.account.forms import ChangeEmailForm
 from portal.auth.routes import sign_in_limit
 from portal.auth.services import safe_next
 from portal.auth.verification import address_to_verify, send_verification

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.auth import bp, services, sessions
-from portal.auth.forms import NewPasswordForm, SignInForm
+from portal.auth.forms.sign_in import NewPasswordForm, SignInForm
 from portal.extensions import db, limiter
 from portal.forms import stash_form_data
 from portal.pipeline import ANYONE, area_view
@@ -88,7 +88,7 @@ def choose_password():
 def confirm_password():
     """Ask for the password again, then go back to the page that needed it."""
     from portal.auth import reauth
-    from portal.auth.forms import ConfirmPasswordForm
+    from portal.auth.forms.sign_in import ConfirmPasswordForm
 
     next_url = services.safe_next(request.args.get("next"))
     back = next_url or url_for("account.security")

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.auth import activation, bp, services
-from portal.auth.forms_activation import ActivationAccountForm, ActivationCodeForm
+from portal.auth.forms.activation import ActivationAccountForm, ActivationCodeForm
 from portal.auth.routes import after_sign_in, home_for
 from portal.auth.verification import send_verification
 from portal.extensions import limiter

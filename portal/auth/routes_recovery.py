@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from portal.auth import bp, recovery, two_factor
-from portal.auth.forms import CodeForm, NewPasswordForm, RecoveryCodeForm
-from portal.auth.recovery_forms import AccountIdentifierForm, ForgotUsernameForm
+from portal.auth.forms.recovery import AccountIdentifierForm, ForgotUsernameForm
+from portal.auth.forms.sign_in import CodeForm, NewPasswordForm, RecoveryCodeForm
 from portal.auth.routes import sign_in_limit
 from portal.extensions import limiter
 from portal.rendering import redirect_after_post, render

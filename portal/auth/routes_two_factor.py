@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from portal import audit
 from portal.auth import bp, services, two_factor
-from portal.auth.forms import CodeForm, RecoveryCodeForm
+from portal.auth.forms.sign_in import CodeForm, RecoveryCodeForm
 from portal.auth.reauth import reauthentication_required
 from portal.auth.routes import after_sign_in, sign_in_limit
 from portal.clinic import current_clinic

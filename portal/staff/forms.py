@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SearchField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from portal.auth.recovery_forms import EmailAddress
+from portal.auth.forms.recovery import EmailAddress
 from portal.auth.usernames import MAX_LENGTH, AvailableUsername, email_taken
 from portal.forms import PortalForm
 from portal.models import STAFF_ROLES

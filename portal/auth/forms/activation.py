@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from portal.auth.forms import NewPasswordForm
-from portal.auth.recovery_forms import EmailAddress
+from portal.auth.forms.recovery import EmailAddress
+from portal.auth.forms.sign_in import NewPasswordForm
 from portal.auth.usernames import MAX_LENGTH, AvailableUsername, email_taken
 from portal.forms import PortalForm
 
