@@ -184,7 +184,7 @@ def test_the_devices_table_lists_both_sessions_and_signing_out_the_others(app, c
     login_as(client, user)
     other = _second_client(app, user, CHROME_WINDOWS)
     html = client.get("/account/security").get_data(as_text=True)
-    assert "<caption>2 devices signed in to your account</caption>" in html
+    assert '<caption id="devices-caption">2 devices signed in to your account</caption>' in html
     assert "Firefox on Android <strong>(this device)</strong>" in html
     assert "Chrome on Windows</th>" in html
     assert 'scope="col"' in html
@@ -193,7 +193,7 @@ def test_the_devices_table_lists_both_sessions_and_signing_out_the_others(app, c
     assert response.status_code == 303
     after = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "1 other device has been signed out." in after
-    assert "<caption>1 device signed in to your account</caption>" in after
+    assert '<caption id="devices-caption">1 device signed in to your account</caption>' in after
     assert other.get("/account/").headers["Location"].startswith("/sign-in")
     live = db.session.scalars(select(UserSession).where(
         UserSession.user_id == user.id, UserSession.ended_at.is_(None))).all()
