@@ -10,9 +10,9 @@ from portal.appointments import (  # noqa: E402,F401
     models,
     routes,
     routes_change,
-    routes_patients,
-    routes_setup,
     routes_staff,
+    routes_staff_patients,
+    routes_staff_setup,
 )
 
 # What the area's templates use, registered here only.

@@ -11,9 +11,9 @@ from portal.billing import (  # noqa: E402,F401
     routes,
     routes_insurance,
     routes_pay,
-    routes_settings,
     routes_staff,
     routes_staff_review,
+    routes_staff_settings,
     routes_standin,
     routes_webhook,
 )

@@ -9,10 +9,10 @@ from portal.records import (  # noqa: E402,F401
     models,
     routes,
     routes_activity,
-    routes_confidential,
     routes_documents,
     routes_export,
     routes_staff,
+    routes_staff_confidential,
     services,
 )
 
