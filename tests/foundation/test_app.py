@@ -20,7 +20,10 @@ def test_settings_come_from_portal_environment_variables(monkeypatch, tmp_path):
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.setenv("PORTAL_SECRET_KEY", "s3cret-from-env")
     monkeypatch.setenv("PORTAL_PAGE_SIZE", "7")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "INSTANCE_DIR": str(tmp_path)})
+    # The one limiter object is shared by every app of the process: counted in memory, this
+    # app (on a database that goes away) cannot take the next tests' rate limits with it.
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "INSTANCE_DIR": str(tmp_path),
+                      "RATELIMIT_STORAGE_URI": "memory://"})
     assert app.config["SECRET_KEY"] == "s3cret-from-env"
     assert app.config["PAGE_SIZE"] == 7
     assert app.config["SESSION_COOKIE_SECURE"] is True

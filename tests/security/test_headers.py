@@ -126,6 +126,8 @@ def production_app(app, tmp_path):
         "INSTANCE_DIR": str(tmp_path),
         "OUTBOX_DIR": str(tmp_path / "outbox"),
         "PROXY_COUNT": 1,
+        # The limiter object is shared by every app of the process: keep it in memory.
+        "RATELIMIT_STORAGE_URI": "memory://",
     })
     return production
 
