@@ -59,14 +59,15 @@ def claim_next(now: datetime | None = None) -> OutgoingMail | None:
     """Claim the next due mail for this sender, or None when nothing is due."""
     now = now or utcnow()
     token = secrets.token_hex(16)
-    pick = (select(OutgoingMail.id).where(_due(now))
+    # Not correlated with the UPDATE below: one row of the whole table, not each row's own.
+    pick = (select(OutgoingMail.id).where(_due(now)).correlate(None)
             .order_by(OutgoingMail.next_attempt_at, OutgoingMail.id).limit(1))
     if db.engine.dialect.name == "postgresql":
         pick = pick.with_for_update(skip_locked=True)
     # The condition is checked again in the UPDATE itself: of two senders that picked the
     # same row, only the first one's UPDATE still finds it due.
     claimed = db.session.execute(
-        update(OutgoingMail).where(OutgoingMail.id.in_(pick.scalar_subquery()), _due(now))
+        update(OutgoingMail).where(OutgoingMail.id == pick.scalar_subquery(), _due(now))
         .values(status=SENDING, claim_token=token, claimed_at=now,
                 attempts=OutgoingMail.attempts + 1)
         .execution_options(synchronize_session=False))
