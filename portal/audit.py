@@ -410,6 +410,6 @@ def _refuse_audit_change(mapper, connection, target):
 def _refuse_bulk_audit_change(state):
     """The same guard for `update(AuditEvent)` / `delete(AuditEvent)` run through a session,
     which skip the per-row events above."""
-    if (state.is_update or state.is_delete) and any(
-            mapper.class_ is AuditEvent for mapper in state.all_mappers):
+    table = getattr(state.statement, "table", None)
+    if (state.is_update or state.is_delete) and getattr(table, "name", None) == "audit_events":
         raise AuditTrailIsAppendOnly("audit events cannot be changed or deleted")

@@ -270,6 +270,9 @@ def _correction(visit: Visit) -> int:
 PARAMETER_PROVIDERS: dict[str, Callable[[Visit], object]] = {
     # /language/<code>: the language under test, so the crawl never switches away from it.
     "code": lambda visit: visit.lang,
+    # /dev/checkout/<provider_id>: the development payment stand-in answers 404 outside
+    # development (tests/billing/test_standin.py walks it in development).
+    "provider_id": lambda visit: "tr_none",
     # /staff/patients/<patient_id>: the patient whose pages staff look at.
     "patient_id": lambda visit: visit.patient.id,
     # /record/results/<item_id>, /record/visits/<item_id> (and staff's): the patient's own.
@@ -329,8 +332,6 @@ def provider(rule: Rule, name: str) -> Callable[[Visit], object] | None:
 #: Routes the crawl cannot GET, each with the reason. Keep it short and honest: the
 #: route gate fails when an entry is missing, and when one is no longer needed.
 NOT_CRAWLED: dict[str, str] = {
-    "billing.standin_checkout": "the payment stand-in's checkout: development only (404 in "
-                                "tests but tests/billing/test_standin.py)",
 }
 
 

@@ -37,6 +37,8 @@ SHARED_PARAMETERS: dict[str, str] = {
     "user_id": "a staff account: the admin's account pages",
     "mail_id": "an e-mail of the outbox: the admin's outgoing mail page",
     "code": "a language code",
+    "provider_id": "a payment at the development stand-in of the payment provider (the "
+                   "portal checks the patient when the person comes back)",
     "token": "a signed link from an e-mail: tampering is tested in tests/auth",
 }
 

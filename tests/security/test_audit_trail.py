@@ -54,7 +54,7 @@ def test_no_route_changes_or_removes_an_audit_line(app, client, demo, db, role):
 
 
 def test_the_models_refuse_to_change_audit_lines_in_bulk(db, clinic):
-    line = record("test", outcome="success", commit=True)
+    line = record("sign-in", outcome="success", commit=True)
     for statement in (update(AuditEvent).values(action="changed"),
                       update(AuditEvent.__table__).values(action="changed"),
                       delete(AuditEvent).where(AuditEvent.id == line.id),
@@ -62,7 +62,7 @@ def test_the_models_refuse_to_change_audit_lines_in_bulk(db, clinic):
         with pytest.raises(AuditTrailIsAppendOnly):
             db.session.execute(statement)
         db.session.rollback()
-    assert db.session.get(AuditEvent, line.id).action == "test"
+    assert db.session.get(AuditEvent, line.id).action == "sign-in"
 
 
 def test_the_bulk_guard_leaves_other_tables_alone(db, clinic):
