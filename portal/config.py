@@ -70,6 +70,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _env_bool("SECURE_COOKIES", not (development or testing)),
+        "SESSION_COOKIE_PATH": "/",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "MAX_CONTENT_LENGTH": _env_int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
@@ -79,7 +80,6 @@ def load_config(overrides: dict | None = None) -> dict:
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
         # Date and number style for English pages: en_GB (3 March 2026) or en_US.
         "ENGLISH_FORMAT_LOCALE": _env("ENGLISH_FORMAT_LOCALE", "en_GB"),
-        "SESSION_COOKIE_PATH": "/",
         "LANGUAGES": {"en": "English", "nl": "Nederlands", "pl": "Polski"},
         "COMPRESS_MIMETYPES": ["text/html", "text/plain", "application/json", "text/calendar",
                                "application/fhir+json"],
@@ -102,6 +102,13 @@ def load_config(overrides: dict | None = None) -> dict:
         "ACTIVATION_RATE_LIMIT": _env("ACTIVATION_RATE_LIMIT", "10 per 10 minutes"),
         "LOCKOUT_THRESHOLD": _env_int("LOCKOUT_THRESHOLD", 5),
         "LOCKOUT_MINUTES": _env_int("LOCKOUT_MINUTES", 15),
+        # How long after typing the password a person may change their sign-in settings
+        # (second step, recovery codes, e-mail, devices) before being asked for it again.
+        "REAUTH_MINUTES": _env_int("REAUTH_MINUTES", 5),
+        # A k-anonymity range API for breached passwords (e.g. https://api.pwnedpasswords.com);
+        # empty: only the list shipped with the portal is used. Only 5 hex characters of
+        # the password's SHA-1 leave the server.
+        "BREACHED_PASSWORDS_API": _env("BREACHED_PASSWORDS_API", ""),
         "IDLE_TIMEOUT_MINUTES": _env_int("IDLE_TIMEOUT_MINUTES", 15),
         # A temporary password (given by staff) works this many days, then staff give a new one.
         "TEMPORARY_PASSWORD_DAYS": _env_int("TEMPORARY_PASSWORD_DAYS", 7),
@@ -113,13 +120,6 @@ def load_config(overrides: dict | None = None) -> dict:
         "PAYMENT_PROVIDER": _env("PAYMENT_PROVIDER", "bank_transfer"),
         "MOLLIE_API_KEY": _env("MOLLIE_API_KEY", ""),
         # Empty: Mollie's own API; tests point it at a local stand-in.
-        # How long after typing the password a person may change their sign-in settings
-        # (second step, recovery codes, e-mail, devices) before being asked for it again.
-        "REAUTH_MINUTES": _env_int("REAUTH_MINUTES", 5),
-        # A k-anonymity range API for breached passwords (e.g. https://api.pwnedpasswords.com);
-        # empty: only the list shipped with the portal is used. Only 5 hex characters of
-        # the password's SHA-1 leave the server.
-        "BREACHED_PASSWORDS_API": _env("BREACHED_PASSWORDS_API", ""),
         "MOLLIE_API_ENDPOINT": _env("MOLLIE_API_ENDPOINT", ""),
         "WEBHOOK_RATE_LIMIT": _env("WEBHOOK_RATE_LIMIT", "300 per minute"),
     }
@@ -129,6 +129,12 @@ def load_config(overrides: dict | None = None) -> dict:
         config["RATELIMIT_STORAGE_URI"] = "memory://"
     config.update(overrides)
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(config))
+    if config["SESSION_COOKIE_SECURE"]:
+        # Over HTTPS the browser keeps these names only for Secure, Path=/, host-only
+        # cookies: no other site or subdomain can set or read them (see i18n for `lang`).
+        config.setdefault("SESSION_COOKIE_NAME", "__Host-session")
+        config.setdefault("REMEMBER_COOKIE_NAME", "__Host-remember_token")
+        config.setdefault("REMEMBER_COOKIE_SECURE", True)
     if not config["SECRET_KEY"]:
         if development or testing:
             config["SECRET_KEY"] = "dev-only-not-secret"
@@ -138,9 +144,3 @@ def load_config(overrides: dict | None = None) -> dict:
                 "the output of: python -c 'import secrets; print(secrets.token_hex(32))'"
             )
     return config
-    if config["SESSION_COOKIE_SECURE"]:
-        # Over HTTPS the browser keeps these names only for Secure, Path=/, host-only
-        # cookies: no other site or subdomain can set or read them (see i18n for `lang`).
-        config.setdefault("SESSION_COOKIE_NAME", "__Host-session")
-        config.setdefault("REMEMBER_COOKIE_NAME", "__Host-remember_token")
-        config.setdefault("REMEMBER_COOKIE_SECURE", True)

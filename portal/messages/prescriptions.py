@@ -100,10 +100,6 @@ def staff_requests(status: str, page: int) -> Page:
     return paginate(statement.order_by(order, RepeatRequest.id), page)
 
 
-def find_request(request_id: int) -> RepeatRequest | None:
-    return db.session.get(RepeatRequest, request_id)
-
-
 def waiting_count() -> int:
     """How many requests wait for a decision."""
     from sqlalchemy import func

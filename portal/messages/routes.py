@@ -8,39 +8,35 @@ from flask import flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import audit
-from portal.access import Permission, patient_for, patient_required, refuse
-from portal.clinic import feature_required
+from portal.access import Permission, find_or_refuse
+from portal.audit import Action
 from portal.files import send_stored_file, upload_limit
 from portal.messages import bp, services, teams
 from portal.messages.forms import ComposeForm, ReplyForm
+from portal.paging import page_number
+from portal.pipeline import area_view
 from portal.rendering import redirect_after_post, render
 
 
-def _patient():
-    return patient_for(Permission.MESSAGES)
+def messages_view(audit: Action | None = None, target: str | None = None):
+    """A page of the patient's messages (the area switched on, the messages permission)."""
+    return area_view(feature="messages", permission=Permission.MESSAGES, audit=audit,
+                     target=target)
 
 
 def _own_thread(patient, thread_id: int):
-    """The patient's thread `thread_id`; anyone else's is a 404 with an audit line."""
-    thread = services.find_thread(thread_id, patient)
-    if thread is None:
-        refuse(Permission.MESSAGES, patient, target=f"thread:{thread_id}")
-    return thread
+    return find_or_refuse(services.thread_of, thread_id, patient, Permission.MESSAGES,
+                          name="thread")
 
 
 @bp.get("/messages")
-@patient_required
-@feature_required("messages")
-def inbox():
+@messages_view(Action.MESSAGES_LISTED, "inbox")
+def inbox(patient):
     """The patient's threads, newest first; archived ones on their own page."""
-    patient = _patient()
     archived = request.args.get("archived") == "1"
-    threads = services.patient_threads(patient, archived, request.args.get("page", 1, type=int))
-    response = render("messages/inbox.html", "threads", patient=patient, threads=threads,
-                      archived=archived)
-    audit.record(audit.Action.MESSAGES_LISTED, patient=patient, target="inbox", commit=True)
-    return response
+    threads = services.patient_threads(patient, archived, page_number())
+    return render("messages/inbox.html", "threads", patient=patient, threads=threads,
+                  archived=archived)
 
 
 def _with_topics(form: ComposeForm) -> ComposeForm:
@@ -56,11 +52,9 @@ def _compose_page(patient, form, status: int = 200):
 
 
 @bp.route("/messages/new", methods=["GET", "POST"])
-@patient_required
-@feature_required("messages")
-def compose():
+@messages_view()
+def compose(patient):
     """Write to the clinic: choose a topic (which routes to a team), subject and message."""
-    patient = _patient()
     form = _with_topics(ComposeForm())
     if request.method == "POST" and form.validate_on_submit():
         thread = services.start_thread(patient, current_user, form.topic.data,
@@ -80,11 +74,9 @@ def _thread_page(patient, thread, form, status: int = 200):
 
 
 @bp.get("/messages/<int:thread_id>")
-@patient_required
-@feature_required("messages")
-def thread(thread_id: int):
+@messages_view(Action.MESSAGE_READ, "thread:{thread_id}")
+def thread(patient, thread_id: int):
     """One thread, oldest message first (the latest page unless another is asked for)."""
-    patient = _patient()
     found = _own_thread(patient, thread_id)
     response = _thread_page(patient, found, ReplyForm())
     services.mark_read(found, current_user)
@@ -92,11 +84,9 @@ def thread(thread_id: int):
 
 
 @bp.post("/messages/<int:thread_id>")
-@patient_required
-@feature_required("messages")
-def reply(thread_id: int):
+@messages_view()
+def reply(patient, thread_id: int):
     """Send a reply in the thread; with a mistake, the page again with what was typed."""
-    patient = _patient()
     found = _own_thread(patient, thread_id)
     form = ReplyForm()
     if not form.validate_on_submit():
@@ -107,11 +97,9 @@ def reply(thread_id: int):
 
 
 @bp.post("/messages/<int:thread_id>/archive")
-@patient_required
-@feature_required("messages")
-def archive(thread_id: int):
+@messages_view()
+def archive(patient, thread_id: int):
     """Move the thread to the archive, or back to the inbox."""
-    patient = _patient()
     found = _own_thread(patient, thread_id)
     archived = request.form.get("archived") == "1"
     services.set_archived(found, current_user, archived)
@@ -121,17 +109,11 @@ def archive(thread_id: int):
 
 
 @bp.get("/messages/<int:thread_id>/files/<int:attachment_id>")
-@patient_required
-@feature_required("messages")
-def attachment(thread_id: int, attachment_id: int):
+@messages_view(Action.ATTACHMENT_DOWNLOADED, "attachment:{attachment_id}")
+def attachment(patient, thread_id: int, attachment_id: int):
     """A file sent in the thread, as a download."""
-    patient = _patient()
     found = _own_thread(patient, thread_id)
-    file = services.find_attachment(found, attachment_id, with_notes=False)
-    if file is None:
-        refuse(Permission.MESSAGES, patient, target=f"attachment:{attachment_id}")
-    response = send_stored_file(file.file)
-    audit.record(audit.Action.ATTACHMENT_DOWNLOADED,
-                 patient=patient, target=f"attachment:{file.id}",
-                 commit=True)
-    return response
+    file = find_or_refuse(lambda _patient, file_id: services.find_attachment(
+        found, file_id, with_notes=False), attachment_id, patient, Permission.MESSAGES,
+        name="attachment")
+    return send_stored_file(file.file)

@@ -8,20 +8,14 @@ from flask import flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import audit
-from portal.access import (
-    Permission,
-    acting_patient_id,
-    may,
-    patient_for,
-    patient_required,
-    refuse,
-    staff_required,
-)
-from portal.clinic import current_clinic, feature_required
+from portal.access import Permission, acting_patient_id, find_or_refuse, may
+from portal.audit import Action
+from portal.clinic import current_clinic
 from portal.messages import bp, prescriptions
 from portal.messages.forms import DecisionForm, RepeatForm
-from portal.messages.models import REQUESTED
+from portal.messages.models import REQUESTED, RepeatRequest
+from portal.paging import page_number
+from portal.pipeline import STAFF, area_view, audit_target, shown
 from portal.rendering import redirect_after_post, render
 
 #: Staff roles that approve or decline repeat prescriptions.
@@ -35,36 +29,33 @@ def repeat_prescriptions_offered() -> bool:
             and may(current_user, Permission.MESSAGES, acting_patient_id(current_user)))
 
 
-def _patient():
-    """The patient acted for, who must also allow reading the record (the medicine)."""
-    patient = patient_for(Permission.MESSAGES)
-    if not may(current_user, Permission.VIEW_RECORD, patient):
-        refuse(Permission.VIEW_RECORD, patient)
-    return patient
+def repeats_view(audit: Action | None = None, target: str | None = None):
+    """A patient's repeat prescription page: asking needs the right to write to the clinic
+    and to read the record (the medicine)."""
+    return area_view(feature="messages", audit=audit, target=target,
+                     permission=(Permission.MESSAGES, Permission.VIEW_RECORD))
+
+
+def staff_repeats(audit: Action | None = None, target: str | None = None):
+    """A page of repeat prescriptions for clinicians and administrators."""
+    return area_view(side=STAFF, roles=PRESCRIBERS, feature="messages", audit=audit,
+                     target=target)
 
 
 @bp.get("/prescriptions")
-@patient_required
-@feature_required("messages")
-def prescriptions_list():
+@repeats_view(Action.REPEATS_LISTED, "prescriptions")
+def prescriptions_list(patient):
     """The patient's repeat prescription requests and what the clinic decided."""
-    patient = _patient()
-    page = prescriptions.patient_requests(patient, request.args.get("page", 1, type=int))
-    response = render("messages/prescriptions.html", "requests", patient=patient,
-                      requests=page)
-    audit.record(audit.Action.REPEATS_LISTED, patient=patient, commit=True)
-    return response
+    page = prescriptions.patient_requests(patient, page_number())
+    return render("messages/prescriptions.html", "requests", patient=patient, requests=page)
 
 
 @bp.route("/prescriptions/new/<int:item_id>", methods=["GET", "POST"])
-@patient_required
-@feature_required("messages")
-def request_repeat(item_id: int):
+@repeats_view(Action.RECORD_VIEWED, "repeat-request:{item_id}")
+def request_repeat(patient, item_id: int):
     """Ask for more of a current medicine: which pharmacy, and an optional note."""
-    patient = _patient()
-    medicine = prescriptions.repeatable_medicine(patient, item_id)
-    if medicine is None:
-        refuse(Permission.VIEW_RECORD, patient, target=f"medication:{item_id}")
+    medicine = find_or_refuse(prescriptions.repeatable_medicine, item_id, patient,
+                              Permission.VIEW_RECORD, name="medication")
     waiting = prescriptions.open_request_for(patient, medicine.id)
     form = RepeatForm(prescriptions.pharmacy_choices(patient))
     if request.method == "POST" and waiting is None and form.validate_on_submit():
@@ -79,27 +70,25 @@ def request_repeat(item_id: int):
 
 
 @bp.get("/staff/prescriptions")
-@staff_required(*PRESCRIBERS)
-@feature_required("messages")
+@staff_repeats(Action.REPEATS_LISTED)
 def staff_prescriptions():
     """Requests waiting for a decision (oldest first), or those already decided."""
     status = "decided" if request.args.get("status") == "decided" else REQUESTED
-    page = prescriptions.staff_requests(status, request.args.get("page", 1, type=int))
-    response = render("messages/staff_prescriptions.html", "requests", requests=page,
-                      showing=status)
-    audit.record(audit.Action.REPEATS_LISTED, target=f"staff:{status}", commit=True)
-    return response
+    page = prescriptions.staff_requests(status, page_number())
+    shown(found.patient_id for found in page.items)
+    audit_target(f"staff:{status}")
+    return render("messages/staff_prescriptions.html", "requests", requests=page,
+                  showing=status)
 
 
 @bp.route("/staff/prescriptions/<int:request_id>", methods=["GET", "POST"])
-@staff_required(*PRESCRIBERS)
-@feature_required("messages")
+@staff_repeats(Action.REPEAT_VIEWED, "repeat:{request_id}")
 def staff_prescription(request_id: int):
     """One request: the medicine, pharmacy and note, and the decision with its reason."""
-    found = prescriptions.find_request(request_id)
-    if found is None:
-        refuse(Permission.VIEW_RECORD, target=f"repeat:{request_id}")
-    patient = patient_for(Permission.VIEW_RECORD, found.patient_id)
+    found = find_or_refuse(RepeatRequest, request_id, None, Permission.VIEW_RECORD,
+                           name="repeat")
+    patient = found.patient
+    shown([patient])
     form = DecisionForm()
     if request.method == "POST" and found.status == REQUESTED and form.validate_on_submit():
         prescriptions.decide(found, current_user, form.decision.data == "approve",
@@ -108,9 +97,5 @@ def staff_prescription(request_id: int):
         return redirect_after_post(url_for("messages.staff_prescriptions"))
     status = 409 if request.method == "POST" and found.status != REQUESTED else (
         422 if form.errors else 200)
-    response = render("messages/staff_prescription.html", status=status, request_=found,
-                      patient=patient, form=form)
-    if request.method == "GET":
-        audit.record(audit.Action.REPEAT_VIEWED, patient=patient, target=f"repeat:{found.id}",
-                     commit=True)
-    return response
+    return render("messages/staff_prescription.html", status=status, request_=found,
+                  patient=patient, form=form)

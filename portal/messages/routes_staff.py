@@ -8,12 +8,13 @@ from flask import flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import audit
-from portal.access import Permission, patient_for, refuse, staff_required
-from portal.clinic import feature_required
+from portal.access import Permission, find_or_refuse
+from portal.audit import Action
 from portal.files import send_stored_file, upload_limit
 from portal.messages import bp, services, teams
 from portal.messages.forms import AssignForm, NoteForm, ReplyForm
+from portal.paging import page_number
+from portal.pipeline import STAFF, area_view, audit_target, shown
 from portal.rendering import redirect_after_post, render
 from portal.types import utcnow
 
@@ -22,19 +23,22 @@ INBOX_ROLES = ("admin", "clinician", "front_desk", "billing")
 VIEWS = ("open", "mine", "done")
 
 
+def staff_messages(audit: Action | None = None, target: str | None = None):
+    """A page of the staff inbox (any staff role, the area switched on)."""
+    return area_view(side=STAFF, roles=INBOX_ROLES, feature="messages", audit=audit,
+                     target=target)
+
+
 def _thread(thread_id: int):
     """The thread, if it is in one of the user's teams; else 404 and an audit line."""
-    found = services.find_thread(thread_id)
-    if found is None or not teams.works_in(current_user, found.team_id):
-        refuse(Permission.MESSAGES, found.patient_id if found else None,
-               target=f"thread:{thread_id}")
-    patient_for(Permission.MESSAGES, found.patient_id)
+    found = find_or_refuse(lambda _none, row_id: services.thread_for_staff(current_user, row_id),
+                           thread_id, None, Permission.MESSAGES, name="thread")
+    shown([found.patient_id])
     return found
 
 
 @bp.get("/staff/messages")
-@staff_required(*INBOX_ROLES)
-@feature_required("messages")
+@staff_messages(Action.MESSAGES_LISTED)
 def staff_inbox():
     """The queues of the user's teams: waiting threads first, with how long they have waited."""
     team_ids = teams.team_ids_of(current_user)
@@ -42,12 +46,11 @@ def staff_inbox():
     team_id = request.args.get("team", type=int)
     chosen = {team_id} if any(t.id == team_id for t in visible) else team_ids
     view = request.args.get("view") if request.args.get("view") in VIEWS else "open"
-    threads = services.queue(chosen, view, current_user, request.args.get("page", 1, type=int))
-    response = render("messages/staff_inbox.html", "queue", threads=threads, teams=visible,
-                      team_id=team_id if chosen != team_ids else None, view=view,
-                      now=utcnow())
-    audit.record(audit.Action.MESSAGES_LISTED, target=f"staff-inbox:{view}", commit=True)
-    return response
+    threads = services.queue(chosen, view, current_user, page_number())
+    shown(thread.patient_id for thread in threads.items)
+    audit_target(f"staff-inbox:{view}")
+    return render("messages/staff_inbox.html", "queue", threads=threads, teams=visible,
+                  team_id=team_id if chosen != team_ids else None, view=view, now=utcnow())
 
 
 def _assign_choices(form: AssignForm, team_id: int | None) -> AssignForm:
@@ -73,8 +76,7 @@ def _page(thread, status: int = 200, **forms):
 
 
 @bp.get("/staff/messages/<int:thread_id>")
-@staff_required(*INBOX_ROLES)
-@feature_required("messages")
+@staff_messages(Action.MESSAGE_READ, "thread:{thread_id}")
 def staff_thread(thread_id: int):
     """One thread with its internal notes, and the forms to answer and deal with it."""
     found = _thread(thread_id)
@@ -84,8 +86,7 @@ def staff_thread(thread_id: int):
 
 
 @bp.post("/staff/messages/<int:thread_id>")
-@staff_required(*INBOX_ROLES)
-@feature_required("messages")
+@staff_messages()
 def staff_reply(thread_id: int):
     """Answer the patient; they get an e-mail that something is waiting (no content)."""
     found = _thread(thread_id)
@@ -98,8 +99,7 @@ def staff_reply(thread_id: int):
 
 
 @bp.post("/staff/messages/<int:thread_id>/note")
-@staff_required(*INBOX_ROLES)
-@feature_required("messages")
+@staff_messages()
 def staff_note(thread_id: int):
     """Add an internal note: colleagues see it, the patient never does."""
     found = _thread(thread_id)
@@ -112,8 +112,7 @@ def staff_note(thread_id: int):
 
 
 @bp.post("/staff/messages/<int:thread_id>/assign")
-@staff_required(*INBOX_ROLES)
-@feature_required("messages")
+@staff_messages()
 def staff_assign(thread_id: int):
     """Move the thread to another team's queue, or give it to a member of its team."""
     found = _thread(thread_id)
@@ -129,8 +128,7 @@ def staff_assign(thread_id: int):
 
 
 @bp.post("/staff/messages/<int:thread_id>/done")
-@staff_required(*INBOX_ROLES)
-@feature_required("messages")
+@staff_messages()
 def staff_done(thread_id: int):
     """Mark the thread dealt with (it leaves the waiting queue), or open it again."""
     found = _thread(thread_id)
@@ -142,15 +140,11 @@ def staff_done(thread_id: int):
 
 
 @bp.get("/staff/messages/<int:thread_id>/files/<int:attachment_id>")
-@staff_required(*INBOX_ROLES)
-@feature_required("messages")
+@staff_messages(Action.ATTACHMENT_DOWNLOADED, "attachment:{attachment_id}")
 def staff_attachment(thread_id: int, attachment_id: int):
     """A file sent in the thread, as a download."""
     found = _thread(thread_id)
-    file = services.find_attachment(found, attachment_id, with_notes=True)
-    if file is None:
-        refuse(Permission.MESSAGES, found.patient_id, target=f"attachment:{attachment_id}")
-    response = send_stored_file(file.file)
-    audit.record(audit.Action.ATTACHMENT_DOWNLOADED, patient=found.patient_id,
-                 target=f"attachment:{file.id}", commit=True)
-    return response
+    file = find_or_refuse(lambda _patient, file_id: services.find_attachment(
+        found, file_id, with_notes=True), attachment_id, found.patient, Permission.MESSAGES,
+        name="attachment")
+    return send_stored_file(file.file)

@@ -4,19 +4,18 @@ from flask import flash, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from portal.access import refuse, staff_required
-from portal.clinic import feature_required
+from portal.access import refuse
 from portal.extensions import db
 from portal.messages import bp, teams
 from portal.messages.forms import TeamForm
 from portal.messages.models import Team
 from portal.models import STAFF_ROLES, User
+from portal.pipeline import STAFF, area_view
 from portal.rendering import redirect_after_post, render
 
 
 @bp.get("/staff/teams")
-@staff_required("admin")
-@feature_required("messages")
+@area_view(side=STAFF, roles=("admin",), feature="messages")
 def teams_list():
     """Every team with its topic and members."""
     return render("messages/teams.html", teams=teams.all_teams())
@@ -42,8 +41,7 @@ def _form_for(team: Team | None) -> TeamForm:
 
 @bp.route("/staff/teams/new", methods=["GET", "POST"])
 @bp.route("/staff/teams/<int:team_id>", methods=["GET", "POST"])
-@staff_required("admin")
-@feature_required("messages")
+@area_view(side=STAFF, roles=("admin",), feature="messages")
 def team(team_id: int | None = None):
     """Add a team, or change one: names, topic, place in the list, members."""
     found = db.session.get(Team, team_id) if team_id is not None else None

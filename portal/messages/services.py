@@ -150,15 +150,26 @@ def set_archived(thread: Thread, actor: User, archived: bool) -> None:
 
 
 def mark_read(thread: Thread, reader: User) -> None:
-    """Record that the reader's side has read the thread, and audit the reading."""
+    """Record that the reader's side has read the thread (the view audits the reading)."""
     if reader.is_staff:
         thread.unread_by_staff = False
     else:
         _patient_read_state_changed()
         thread.unread_by_patient = False
-    audit.record(audit.Action.MESSAGE_READ, patient=thread.patient_id, actor=reader,
-                 target=f"thread:{thread.id}")
     db.session.commit()
+
+
+def thread_for_staff(user: User, thread_id: int) -> Thread | None:
+    """Thread `thread_id` when it is in one of `user`'s teams (administrators: any), or None."""
+    from portal.messages import teams
+
+    found = find_thread(thread_id)
+    return found if found is not None and teams.works_in(user, found.team_id) else None
+
+
+def thread_of(patient: Patient, thread_id: int) -> Thread | None:
+    """The patient's thread `thread_id`, or None (for `access.find_or_refuse`)."""
+    return find_thread(thread_id, patient)
 
 
 def patient_threads(patient: Patient, archived: bool, page: int) -> Page:
