@@ -24,12 +24,6 @@ def appointments_view(audit: Action | None = None, target: str | None = None):
                      target=target)
 
 
-def own_appointment(patient, appointment_id: int):
-    """The patient's appointment, or 404 with an audit line."""
-    return find_or_refuse(services.find_appointment, appointment_id, patient,
-                          Permission.APPOINTMENTS, name="appointment")
-
-
 def patient_user():
     """The signed-in person (the patient, or later someone acting for them)."""
     return current_user._get_current_object()
@@ -129,7 +123,8 @@ def confirm(patient, slot_id: int):
 @appointments_view(Action.APPOINTMENT_VIEWED, "appointment:{appointment_id}")
 def detail(patient, appointment_id: int):
     """One appointment: when, where, with whom, and what can still be done."""
-    appointment = own_appointment(patient, appointment_id)
+    appointment = find_or_refuse(services.find_appointment, appointment_id, patient,
+                                 Permission.APPOINTMENTS, name="appointment")
     now = utcnow()
     return render("appointments/detail.html", patient=patient, appointment=appointment,
                   now=now, form=ConfirmForm(),
@@ -143,7 +138,8 @@ def detail(patient, appointment_id: int):
 @appointments_view(Action.APPOINTMENT_VIEWED, "cancel:{appointment_id}")
 def cancel(patient, appointment_id: int):
     """Ask once whether to cancel; on yes, cancel until the cut-off, freeing the time."""
-    appointment = own_appointment(patient, appointment_id)
+    appointment = find_or_refuse(services.find_appointment, appointment_id, patient,
+                                 Permission.APPOINTMENTS, name="appointment")
     form = ConfirmForm()
     here = url_for("appointments.detail", appointment_id=appointment.id)
     now = utcnow()
@@ -172,7 +168,8 @@ def cancel(patient, appointment_id: int):
 @appointments_view(Action.APPOINTMENT_CALENDAR_DOWNLOADED, "appointment:{appointment_id}")
 def calendar(patient, appointment_id: int):
     """The appointment as a calendar file to add to a phone's or computer's calendar."""
-    appointment = own_appointment(patient, appointment_id)
+    appointment = find_or_refuse(services.find_appointment, appointment_id, patient,
+                                 Permission.APPOINTMENTS, name="appointment")
     response = Response(notify.calendar_file(appointment), mimetype="text/calendar")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="appointment-{appointment.id}.ics"')

@@ -4,13 +4,12 @@ from flask import flash, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.access import Permission, may
+from portal.access import Permission, find_or_refuse, may
 from portal.appointments import bp, checkin, notify, referrals, services
 from portal.appointments.forms import CheckInForm, ConfirmForm
 from portal.appointments.routes import (
     appointments_view,
     calendar_context,
-    own_appointment,
     patient_user,
 )
 from portal.audit import Action
@@ -21,7 +20,8 @@ from portal.types import utcnow
 
 
 def _changeable(patient, appointment_id: int):
-    appointment = own_appointment(patient, appointment_id)
+    appointment = find_or_refuse(services.find_appointment, appointment_id, patient,
+                                 Permission.APPOINTMENTS, name="appointment")
     return patient, appointment, services.may_change(appointment, utcnow())
 
 
@@ -89,7 +89,8 @@ def _check_in_page(patient, appointment, form, status: int = 200):
 @appointments_view(Action.CHECK_IN_VIEWED, "appointment:{appointment_id}")
 def check_in(patient, appointment_id: int):
     """Before the visit: confirm contact details, insurance, medicines and allergies."""
-    appointment = own_appointment(patient, appointment_id)
+    appointment = find_or_refuse(services.find_appointment, appointment_id, patient,
+                                 Permission.APPOINTMENTS, name="appointment")
     form = CheckInForm(data=appointment.check_in or None)
     if not checkin.may_check_in(appointment, utcnow()):
         return _check_in_page(patient, appointment, form)

@@ -24,11 +24,6 @@ def messages_view(audit: Action | None = None, target: str | None = None):
                      target=target)
 
 
-def _own_thread(patient, thread_id: int):
-    return find_or_refuse(services.thread_of, thread_id, patient, Permission.MESSAGES,
-                          name="thread")
-
-
 @bp.get("/messages")
 @messages_view(Action.MESSAGES_LISTED, "inbox")
 def inbox(patient):
@@ -77,7 +72,8 @@ def _thread_page(patient, thread, form, status: int = 200):
 @messages_view(Action.MESSAGE_READ, "thread:{thread_id}")
 def thread(patient, thread_id: int):
     """One thread, oldest message first (the latest page unless another is asked for)."""
-    found = _own_thread(patient, thread_id)
+    found = find_or_refuse(services.thread_of, thread_id, patient, Permission.MESSAGES,
+                           name="thread")
     response = _thread_page(patient, found, ReplyForm())
     services.mark_read(found, current_user)
     return response
@@ -87,7 +83,8 @@ def thread(patient, thread_id: int):
 @messages_view()
 def reply(patient, thread_id: int):
     """Send a reply in the thread; with a mistake, the page again with what was typed."""
-    found = _own_thread(patient, thread_id)
+    found = find_or_refuse(services.thread_of, thread_id, patient, Permission.MESSAGES,
+                           name="thread")
     form = ReplyForm()
     if not form.validate_on_submit():
         return _thread_page(patient, found, form, 422)
@@ -100,7 +97,8 @@ def reply(patient, thread_id: int):
 @messages_view()
 def archive(patient, thread_id: int):
     """Move the thread to the archive, or back to the inbox."""
-    found = _own_thread(patient, thread_id)
+    found = find_or_refuse(services.thread_of, thread_id, patient, Permission.MESSAGES,
+                           name="thread")
     archived = request.form.get("archived") == "1"
     services.set_archived(found, current_user, archived)
     flash(_("The conversation is moved to the archive.") if archived
@@ -112,7 +110,8 @@ def archive(patient, thread_id: int):
 @messages_view(Action.ATTACHMENT_DOWNLOADED, "attachment:{attachment_id}")
 def attachment(patient, thread_id: int, attachment_id: int):
     """A file sent in the thread, as a download."""
-    found = _own_thread(patient, thread_id)
+    found = find_or_refuse(services.thread_of, thread_id, patient, Permission.MESSAGES,
+                           name="thread")
     file = find_or_refuse(lambda _patient, file_id: services.find_attachment(
         found, file_id, with_notes=False), attachment_id, patient, Permission.MESSAGES,
         name="attachment")

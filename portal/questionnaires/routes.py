@@ -26,11 +26,6 @@ def forms_view(audit: Action | None = None, target: str | None = None):
                      target=target)
 
 
-def _own_response(patient, response_id: int):
-    return find_or_refuse(services.find_response, response_id, patient,
-                          Permission.APPOINTMENTS, name="form-response")
-
-
 @bp.get("/forms")
 @forms_view(Action.FORMS_LISTED, "forms")
 def forms_list(patient):
@@ -69,7 +64,8 @@ def start(patient, appointment_id: int, questionnaire_id: int):
 @forms_view(Action.FORM_VIEWED, "form-response:{response_id}")
 def fill(patient, response_id: int):
     """A form to fill in, with what was saved so far; once sent, the answers as sent."""
-    response = _own_response(patient, response_id)
+    response = find_or_refuse(services.find_response, response_id, patient,
+                              Permission.APPOINTMENTS, name="form-response")
     form = None if response.is_sent else forms_answers.answer_form(
         response.questionnaire.questions, locale_str(), response.answers)
     return _fill_page(patient, response, form)
@@ -79,7 +75,8 @@ def fill(patient, response_id: int):
 @forms_view()
 def save(patient, response_id: int):
     """Save the answers for later, or send them to the clinic when all are complete."""
-    response = _own_response(patient, response_id)
+    response = find_or_refuse(services.find_response, response_id, patient,
+                              Permission.APPOINTMENTS, name="form-response")
     if response.is_sent:
         flash(_("This form was already sent. It cannot be changed."), "error")
         return redirect_after_post(url_for(".fill", response_id=response.id))

@@ -36,11 +36,6 @@ def staff_forms_view(audit: Action | None = None, target: str | None = None, pat
                      target=target, permission=Permission.VIEW_RECORD if patient else None)
 
 
-def _own_response(patient, response_id: int):
-    return find_or_refuse(services.find_response, response_id, patient,
-                          Permission.VIEW_RECORD, name="form-response")
-
-
 def _list_page(patient, form=None, status: int = 200):
     page = services.staff_responses(patient, page_number())
     return render("questionnaires/staff_patient_forms.html", "list", status=status,
@@ -74,7 +69,8 @@ def send_form(patient):
 @staff_forms_view(Action.FORM_VIEWED, "form-response:{response_id}")
 def patient_response(patient, response_id: int):
     """What the patient sent, worded as they read it; nothing before they send it."""
-    response = _own_response(patient, response_id)
+    response = find_or_refuse(services.find_response, response_id, patient,
+                              Permission.VIEW_RECORD, name="form-response")
     return render("questionnaires/staff_response.html", patient=patient, response=response,
                   items=sent_rows(response, locale_str()) if response.is_sent else [],
                   snapshot=response.snapshot or {})
@@ -97,7 +93,8 @@ def received_forms():
 @staff_forms_view()
 def response_handled(patient, response_id: int):
     """Mark a form the patient sent as dealt with; back to the list it was marked from."""
-    response = _own_response(patient, response_id)
+    response = find_or_refuse(services.find_response, response_id, patient,
+                              Permission.VIEW_RECORD, name="form-response")
     if PortalForm().validate_on_submit() and received.mark_handled(
             response, current_user._get_current_object()):
         flash(_("“%(form)s” of %(name)s is marked as handled.", name=patient.full_name,
