@@ -130,6 +130,7 @@ def test_no_mail_contains_the_patients_record(app, clinic, template, lang):
     context = dict(clinic=clinic, user=user, patient=patient, link="https://portal.example/x",
                    portal_url="https://portal.example", code="123456", grouped_code="ACDE-FGHJ",
                    minutes=30, hours=72, days=28, until=utcnow(), when=utcnow(),
+                   moved_from=utcnow(),
                    last_day=date(2030, 1, 1), type_names={"en": "Check-up", "nl": "Controle"},
                    practitioner="Dr. Jansen", place="Room 2", address="Lindengracht 21")
     subject, body = render_mail(template, lang, **context)

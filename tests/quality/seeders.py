@@ -12,6 +12,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from portal.extensions import db
 from portal.files import file_of
 from portal.models import AuditEvent, Patient, User
@@ -296,3 +298,27 @@ def forms_to_fill_in(patient: Patient, user: User, n: int) -> None:
                      requested_at=start + timedelta(hours=i),
                      submitted_at=start + timedelta(hours=i + 1) if i % 3 == 0 else None)
         for i in range(n))
+
+
+@item_seeder
+def correction_requests(patient: Patient, user: User, n: int) -> None:
+    """`n` requests to correct the patient's results, open and decided, as the patient's
+    and staff's lists of corrections show them (seeded after the record they are about)."""
+    from portal.corrections.models import CorrectionRequest
+    from portal.corrections.services import due_date, item_snapshot
+    from portal.family.rules import clinic_today
+    from portal.records.models import RecordItem
+
+    db.session.flush()
+    items = db.session.scalars(select(RecordItem).where(
+        RecordItem.patient_id == patient.id, RecordItem.kind == "observation")
+        .order_by(RecordItem.id).limit(n)).all()
+    today = clinic_today()
+    for i, item in enumerate(items):
+        db.session.add(CorrectionRequest(
+            patient_id=patient.id, record_item_id=item.id, reason="wrong-value",
+            details="The value looks wrong.", requested_by_id=user.id,
+            due_on=due_date(today), original=item_snapshot(item),
+            status="open" if i % 2 == 0 else "declined",
+            decision_note=None if i % 2 == 0 else "The laboratory checked it.",
+            decided_at=None if i % 2 == 0 else utcnow()))
