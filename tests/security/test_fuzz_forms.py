@@ -101,7 +101,19 @@ def own_page_form(client, path: str) -> Form | None:
 
 
 def begin_sign_in_as_admin(client) -> None:
-    """Give the admin's password, so that the code step is what comes next."""
+    """Give the admin's password, so that the code step is what comes next.
+
+    Hostile codes count towards the lockout like wrong passwords (ASVS 6.3.1), so the
+    count starts from nothing for each route: the fuzzer tests the form, not the lock.
+    """
+    from sqlalchemy import update
+
+    from portal.extensions import db
+    from portal.models import User
+
+    db.session.execute(update(User).where(User.username == VISITORS["admin"])
+                       .values(failed_sign_ins=0, locked_until=None))
+    db.session.commit()
     response = post_form(client, "/sign-in", {"identifier": VISITORS["admin"],
                                               "password": "demo-portal-2026"})
     assert response.status_code == 303, response.status
@@ -115,7 +127,14 @@ def still_signed_in(client, visitor: str) -> None:
         sign_in(client, VISITORS[visitor])
 
 
-def fuzz(client, path: str, form: Form, visitor: str) -> dict:
+#: Forms that keep what was right while they refuse the rest, with why: their submission
+#: key is stored with what they kept, so a repeat does not save it twice.
+KEEP_WHAT_IS_RIGHT = {
+    "questionnaires.save": "save and resume: right answers are kept, wrong ones marked",
+}
+
+
+def fuzz(client, path: str, form: Form, visitor: str, keeps: bool = False) -> dict:
     """Submit `form` at `path` with hypothesis's inputs; raise on the first bad answer.
     Returns how many answers of each status there were, and how many long values were
     found stored as sent."""
@@ -134,7 +153,11 @@ def fuzz(client, path: str, form: Form, visitor: str) -> dict:
         problems = fuzzing.storage_problems(writes, payload)
         statuses["matched"] += writes.matched
         if 400 <= response.status_code < 500:
-            if changes := changed_tables(before, row_counts()):
+            changes = changed_tables(before, row_counts())
+            if keeps:
+                changes = {table: n for table, n in changes.items()
+                           if table != "form_submissions"}
+            if changes:
                 problems.append(f"refused ({response.status}) but rows changed: {changes}")
         assert not problems, f"POST {path}: " + "; ".join(problems)
 
@@ -143,7 +166,10 @@ def fuzz(client, path: str, form: Form, visitor: str) -> dict:
 
 
 @pytest.mark.parametrize("visitor", ["anonymous", "patient", "admin"])
-def test_every_form_survives_hostile_input(app, client, demo, db, visitor):
+def test_every_form_survives_hostile_input(app, client, demo, db, visitor, monkeypatch):
+    # Hostile codes and passwords count towards the lockout (ASVS 6.3.1), whose lock and
+    # mail have tests of their own: here the forms are under test, not the lock.
+    monkeypatch.setitem(app.config, "LOCKOUT_THRESHOLD", 10**6)
     own = visit_of(OWN_PATIENT, visitor)
     if VISITORS[visitor]:
         sign_in(client, VISITORS[visitor])
@@ -164,7 +190,8 @@ def test_every_form_survives_hostile_input(app, client, demo, db, visitor):
         else:
             from_pages += 1
         try:
-            statuses = fuzz(client, path, form, visitor)
+            statuses = fuzz(client, path, form, visitor,
+                            keeps=rule.endpoint in KEEP_WHAT_IS_RIGHT)
         except Exception as error:  # noqa: BLE001 - report every route, not only the first
             example = "\n".join(getattr(error, "__notes__", []))  # hypothesis's example
             failures.append(f"{rule.endpoint}: {error}\n{example}"[:3000])
