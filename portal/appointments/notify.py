@@ -63,26 +63,26 @@ def _send(appointment: Appointment, template: str, reminder: bool = False, **ext
     return bool(recipients)
 
 
+def queue_confirmation(appointment: Appointment) -> bool:
+    """Queue the e-mails that the appointment is booked, in the caller's transaction
+    (the booking's: `services.book(..., tell=queue_confirmation)`)."""
+    return _send(appointment, "appointment_confirmed")
+
+
+def queue_move(appointment: Appointment) -> bool:
+    """Queue the e-mails that the appointment moved, from when to when (the move's
+    transaction)."""
+    return _send(appointment, "appointment_moved", moved_from=appointment.moved_from)
+
+
+def queue_cancellation(appointment: Appointment) -> bool:
+    """Queue the e-mails that the appointment is cancelled (the cancelling's transaction)."""
+    return _send(appointment, "appointment_cancelled")
+
+
 def send_confirmation(appointment: Appointment) -> bool:
-    """Tell the patient the appointment is booked (also after moving it).
-
-    The mails go to the outbox and are committed here, right after the booking.
-    """
-    sent = _send(appointment, "appointment_confirmed")
-    db.session.commit()
-    return sent
-
-
-def send_move(appointment: Appointment) -> bool:
-    """Tell the patient the appointment moved, from when to when (outbox, committed here)."""
-    sent = _send(appointment, "appointment_moved", moved_from=appointment.moved_from)
-    db.session.commit()
-    return sent
-
-
-def send_cancellation(appointment: Appointment) -> bool:
-    """Tell the patient the appointment is cancelled (outbox, committed here)."""
-    sent = _send(appointment, "appointment_cancelled")
+    """Queue the confirmation and commit it (for an appointment booked elsewhere)."""
+    sent = queue_confirmation(appointment)
     db.session.commit()
     return sent
 

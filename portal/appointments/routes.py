@@ -110,11 +110,10 @@ def confirm(patient, slot_id: int):
     chosen = next(k for k in kinds if k.id == form.appointment_type.data)
     try:
         appointment = services.book(patient, slot.id, chosen, form.reason.data,
-                                    patient_user())
+                                    patient_user(), tell=notify.queue_confirmation)
     except services.SlotTaken:
         return _book_page(patient, chosen, 409, _("Sorry, someone else has just booked that "
                                                   "time. Please choose another time."))
-    notify.send_confirmation(appointment)
     flash(_("Your appointment is booked. We have sent you an e-mail."), "success")
     return redirect_after_post(url_for("appointments.detail", appointment_id=appointment.id))
 
@@ -154,12 +153,11 @@ def cancel(patient, appointment_id: int):
         flash(_("The page had expired. Please try again."), "error")
         return redirect_after_post(here)
     try:
-        services.cancel(appointment, patient_user(), now)
+        services.cancel(appointment, patient_user(), now, tell=notify.queue_cancellation)
     except services.TooLate:
         flash(_("It is too late to cancel this appointment in the portal. Please call the "
                 "clinic."), "error")
         return redirect_after_post(here)
-    notify.send_cancellation(appointment)
     flash(_("Your appointment is cancelled."), "success")
     return redirect_after_post(url_for("appointments.index"))
 

@@ -59,12 +59,12 @@ def reschedule_confirm(patient, appointment_id: int, slot_id: int):
         return render("appointments/reschedule_confirm.html", patient=patient,
                       appointment=appointment, slot=slot, form=form)
     try:
-        moved = services.reschedule(appointment, slot.id, patient_user(), utcnow())
+        moved = services.reschedule(appointment, slot.id, patient_user(), utcnow(),
+                                    tell=notify.queue_move)
     except services.TooLate:
         return _reschedule_page(patient, appointment, False)
     except services.SlotTaken:
         return _reschedule_page(patient, appointment, True, 409, taken)
-    notify.send_move(moved)
     flash(_("Your appointment is moved from %(old)s to %(new)s. We have sent you an e-mail.",
             old=fmt_datetime(moved.moved_from, "short"),
             new=fmt_datetime(moved.starts_at, "short")), "success")

@@ -173,8 +173,11 @@ def _commit_or_taken(change) -> Appointment:
 
 
 def book(patient: Patient, slot_id: int, kind: AppointmentType, reason: str,
-         actor: User | None) -> Appointment:
-    """Book slot `slot_id` for `patient`; raise SlotTaken when it is gone."""
+         actor: User | None, tell=None) -> Appointment:
+    """Book slot `slot_id` for `patient`; raise SlotTaken when it is gone.
+
+    `tell(appointment)` queues the e-mails about it, saved in the booking's own commit.
+    """
 
     def change():
         slot = find_free_slot(slot_id, utcnow())
@@ -183,6 +186,8 @@ def book(patient: Patient, slot_id: int, kind: AppointmentType, reason: str,
         appointment = _new_appointment(patient, slot, kind, reason, actor)
         audit.record(audit.Action.APPOINTMENT_BOOKED,
                      patient=patient, target=f"appointment:{appointment.id}")
+        if tell is not None:
+            tell(appointment)
         return appointment
 
     return _commit_or_taken(change)
@@ -198,13 +203,16 @@ def may_change(appointment: Appointment, now: datetime) -> bool:
     return appointment.status == BOOKED and now <= change_deadline(appointment)
 
 
-def cancel(appointment: Appointment, actor: User | None, now: datetime) -> None:
-    """Cancel the appointment, which frees its slot; raise TooLate after the cut-off."""
+def cancel(appointment: Appointment, actor: User | None, now: datetime, tell=None) -> None:
+    """Cancel the appointment, which frees its slot; raise TooLate after the cut-off.
+    `tell(appointment)` queues the e-mails, saved in the same commit."""
     if not may_change(appointment, now):
         raise TooLate
     _mark_cancelled(appointment, actor, now)
     audit.record(audit.Action.APPOINTMENT_CANCELLED, patient=appointment.patient_id,
                  target=f"appointment:{appointment.id}")
+    if tell is not None:
+        tell(appointment)
     db.session.commit()
 
 
@@ -216,9 +224,10 @@ def _mark_cancelled(appointment: Appointment, actor: User | None, now: datetime)
 
 
 def reschedule(appointment: Appointment, slot_id: int, actor: User | None,
-               now: datetime) -> Appointment:
+               now: datetime, tell=None) -> Appointment:
     """Move the appointment to slot `slot_id` in one transaction; it stays the same
-    appointment (same calendar UID, one SEQUENCE higher) and remembers where it was."""
+    appointment (same calendar UID, one SEQUENCE higher) and remembers where it was.
+    `tell(appointment)` queues the e-mails, saved in the same transaction."""
     if not may_change(appointment, now):
         raise TooLate
     appointment_id, kind = appointment.id, appointment.appointment_type
@@ -240,6 +249,8 @@ def reschedule(appointment: Appointment, slot_id: int, actor: User | None,
         moving.reminder_sent_at = None  # the reminder is for the new time
         audit.record(audit.Action.APPOINTMENT_RESCHEDULED, patient=moving.patient_id,
                      target=f"appointment:{appointment_id}")
+        if tell is not None:
+            tell(moving)
         return moving
 
     return _commit_or_taken(change)

@@ -58,8 +58,7 @@ def send_form(patient):
         return _list_page(patient, form, 422)
     chosen = next(q for q in services.active_questionnaires()
                   if q.id == form.questionnaire.data)
-    services.request_form(patient, chosen, current_user)
-    notify.form_requested(patient)
+    services.request_form(patient, chosen, current_user, tell=notify.queue_form_requested)
     flash(_("%(name)s can now fill in “%(form)s” in the portal.", name=patient.full_name,
             form=services.in_language(chosen.titles)), "success")
     return redirect_after_post(url_for(".patient_forms", patient_id=patient.id))

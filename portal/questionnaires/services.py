@@ -88,14 +88,18 @@ def active_questionnaires() -> list[Questionnaire]:
                                    .order_by(Questionnaire.id)))
 
 
-def request_form(patient: Patient, questionnaire: Questionnaire, user: User) -> FormResponse:
-    """Give `questionnaire` to `patient` to fill in (audited, one commit)."""
+def request_form(patient: Patient, questionnaire: Questionnaire, user: User,
+                 tell=None) -> FormResponse:
+    """Give `questionnaire` to `patient` to fill in (audited, one commit); `tell(patient)`
+    queues the e-mails that a form waits, saved in that commit."""
     response = FormResponse(patient_id=patient.id, questionnaire_id=questionnaire.id,
                             requested_by_id=user.id, answers={})
     db.session.add(response)
     db.session.flush()
     audit.record(audit.Action.FORM_REQUESTED, patient=patient, actor=user,
                  target=f"form-response:{response.id}")
+    if tell is not None:
+        tell(patient)
     db.session.commit()
     return response
 
