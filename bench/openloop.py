@@ -16,6 +16,7 @@ CPU time is measured and reported; it runs on the same CPUs as the server.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import time
 from collections import Counter
 
@@ -121,13 +122,24 @@ async def _drive(host: str, port: int, request: bytes, rate: float, seconds: flo
     return run
 
 
+def _run_in_own_loop(coroutine):
+    """Run `coroutine` on a new event loop; in a thread of its own when this thread already
+    runs one (a test process that also drives a browser), which asyncio.run refuses."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def run_open_loop(host: str, port: int, path: str, headers: dict | None = None,
                   rate: float = 100.0, seconds: float = 10.0, warmup: float = 2.0) -> dict:
     """GET `path` at `rate` requests a second for `warmup` + `seconds`: what it measured."""
     request = request_bytes(host, port, path,
                             {"Accept-Encoding": BROWSER_ENCODINGS, **(headers or {})})
     cpu = time.thread_time()
-    run = asyncio.run(_drive(host, port, request, rate, seconds, warmup))
+    run = _run_in_own_loop(_drive(host, port, request, rate, seconds, warmup))
     cpu = time.thread_time() - cpu
     ms = [latency * 1000 for latency in run.latencies]
     ok = run.statuses.get(200, 0)

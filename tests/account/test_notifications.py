@@ -25,8 +25,10 @@ from tests.messages.conftest import make_team
 from tests.records.test_views import add_item
 
 #: Words of the things the events are about: none may appear in any mail.
-HEALTH_WORDS = ("Glucose", "94", "mg/dL", "diabetes", "Diabetes", "HbA1c", "Penicillin",
-                "Metformin", "passport", "40.00", "Knee")
+#: The value is looked for with its words ("was 94", "94 mg"): a bare "94" would also be
+#: found in a test patient's name ("Anna Test94").
+HEALTH_WORDS = ("Glucose", "was 94", "94 mg", "mg/dL", "diabetes", "Diabetes", "HbA1c",
+                "Penicillin", "Metformin", "passport", "40.00", "Knee")
 
 
 def _release(item: RecordItem, staff) -> None:
