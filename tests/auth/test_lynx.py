@@ -38,8 +38,11 @@ def test_lynx_signs_in_with_the_keyboard(clinic, live_server, tmp_path):
     # CI runs with no terminal and no TERM: give tmux and lynx one explicitly.
     command = (f"env TERM=xterm lynx -accept_all_cookies -nopause -cmd_script={script} "
                f"{live_server}/sign-in")
+    # pytest-xdist's workers set LINES and COLUMNS (24 x 80); lynx would then draw for a
+    # screen tmux does not have, and the pane stays blank.
+    env = {k: v for k, v in os.environ.items() if k not in ("LINES", "COLUMNS")}
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "100", "-y", "40",
-                    command], check=True, env={**os.environ, "TERM": "xterm"})
+                    command], check=True, env={**env, "TERM": "xterm"})
     try:
         deadline = time.monotonic() + 90  # a busy CI machine runs three workers at once
         screen = ""
