@@ -190,7 +190,7 @@ def _check_pages(client, user) -> None:
     names = {(t.system, t.code): (t.name_en, getattr(t, f"name_{language}"))
              for t in db.session.scalars(select(Term))}
     items = db.session.scalars(select(RecordItem).where(
-        RecordItem.patient_id == user.patient_id)).all()
+        RecordItem.patient_id == user.patient_id).order_by(RecordItem.id)).all()
     from portal.demo import DEMO_PASSWORD
     from tests.conftest import PASSWORD
 
@@ -198,7 +198,13 @@ def _check_pages(client, user) -> None:
     pages = ["/home", "/record/results", "/record/visits", "/record/medications",
              "/record/conditions", "/record/allergies", "/record/immunizations",
              "/record/procedures"]
-    pages += [f"/record/results/{i.id}" for i in items if i.kind == "observation"][:6]
+    from portal.records.services import is_result
+
+    # The results the results page lists (released, and a test or a value), in a fixed order:
+    # the database returns unordered rows in any order, and other observations are no result.
+    results = db.session.scalars(select(RecordItem.id).where(
+        RecordItem.patient_id == user.patient_id, is_result()).order_by(RecordItem.id)).all()
+    pages += [f"/record/results/{item_id}" for item_id in results][:6]
     pages += [f"/record/visits/{i.id}" for i in items if i.kind == "encounter"][:3]
     checked = 0
     for path in pages:
