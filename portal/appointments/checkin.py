@@ -36,11 +36,14 @@ def may_check_in(appointment: Appointment, now: datetime) -> bool:
     return appointment.status == BOOKED and opens_at(appointment) <= now < appointment.starts_at
 
 
-def record_to_confirm(patient: Patient) -> tuple[list[RecordItem], list[RecordItem]]:
+def record_to_confirm(patient: Patient, *,
+                      as_proxy: bool) -> tuple[list[RecordItem], list[RecordItem]]:
     """The current medicines and the allergies in the record (two bounded queries)."""
-    medicines = db.session.scalars(newest_first(items_of(patient, "medication").where(
+    medicines = db.session.scalars(newest_first(items_of(patient, "medication",
+                                                         as_proxy=as_proxy).where(
         RecordItem.status.in_(CURRENT_MEDICATION))).limit(LISTED)).all()
-    allergies = db.session.scalars(newest_first(items_of(patient, "allergy").where(
+    allergies = db.session.scalars(newest_first(items_of(
+        patient, "allergy", as_proxy=as_proxy).where(
         (RecordItem.status.is_(None)) | (RecordItem.status == "active"))).limit(LISTED)).all()
     return list(medicines), list(allergies)
 

@@ -4,7 +4,7 @@ from flask import flash, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.access import Permission, find_or_refuse, may
+from portal.access import Permission, acting_as_proxy, find_or_refuse, may
 from portal.appointments import bp, checkin, notify, referrals, services
 from portal.appointments.forms import CheckInForm, ConfirmForm
 from portal.appointments.routes import (
@@ -75,7 +75,8 @@ def _check_in_page(patient, appointment, form, status: int = 200):
     forms = checkin.forms_to_fill(appointment)
     # Someone acting for the patient without the records permission sees none of it.
     shows_record = may(current_user, Permission.VIEW_RECORD, patient)
-    medicines, allergies = checkin.record_to_confirm(patient) if shows_record else ([], [])
+    medicines, allergies = checkin.record_to_confirm(
+        patient, as_proxy=acting_as_proxy(patient)) if shows_record else ([], [])
     now = utcnow()
     return render("appointments/check_in.html", status=status, patient=patient,
                   appointment=appointment, form=form, medicines=medicines, allergies=allergies,

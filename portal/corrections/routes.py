@@ -1,11 +1,13 @@
 """The patient's side: ask for a correction of an item or of the contact details, and see
 what became of each request."""
 
+from functools import partial
+
 from flask import flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.access import Permission, find_or_refuse, may, refuse
+from portal.access import Permission, acting_as_proxy, find_or_refuse, may, refuse
 from portal.audit import Action
 from portal.corrections import bp, services
 from portal.corrections.forms import REASON_LABELS, CorrectionForm
@@ -45,7 +47,8 @@ def index(patient):
 def ask_item(patient, item_id: int):
     """Say what is wrong with an item of the record and send it to the clinic."""
     _may_ask(patient)
-    item = find_or_refuse(services.find_item, item_id, patient, Permission.VIEW_RECORD,
+    item = find_or_refuse(partial(services.find_item, as_proxy=acting_as_proxy(patient)),
+                          item_id, patient, Permission.VIEW_RECORD,
                           name="correction:record-item")
     return _ask(patient, item)
 

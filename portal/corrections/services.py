@@ -60,11 +60,11 @@ def due_date(today: date) -> date:
     return add_months(today, 1 if months is None else months)
 
 
-def find_item(patient: Patient, item_id: int) -> RecordItem | None:
+def find_item(patient: Patient, item_id: int, *, as_proxy: bool) -> RecordItem | None:
     """The patient's item `item_id` that the record pages show, of any listed kind."""
     return db.session.scalar(select(RecordItem).where(
         RecordItem.id == item_id, RecordItem.patient_id == patient.id,
-        RecordItem.kind.in_(LISTED_KINDS), not_in_error(patient),
+        RecordItem.kind.in_(LISTED_KINDS), not_in_error(as_proxy=as_proxy),
         or_(RecordItem.kind != "observation", is_result())))
 
 

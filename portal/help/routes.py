@@ -3,6 +3,7 @@
 import json
 
 from flask import current_app, redirect, request
+from flask_login import current_user
 
 from portal.auth.services import safe_next
 from portal.help import bp, services
@@ -67,5 +68,6 @@ def set_language(code: str):
     """Switch language with a plain link: remember it in a cookie and on the account."""
     if code not in current_app.config["LANGUAGES"]:
         return redirect(safe_next(request.args.get("next")) or "/", 303)
-    services.remember_language(code)
+    services.remember_language(
+        current_user._get_current_object() if current_user.is_authenticated else None, code)
     return set_lang_cookie(redirect(safe_next(request.args.get("next")) or "/", 303), code)

@@ -1,14 +1,14 @@
 """Rules for the public pages."""
 
-from flask_login import current_user
-
 from portal.extensions import db
+from portal.models import User
 
 
-def remember_language(code: str) -> None:
-    """Store the chosen language on the signed-in account, so e-mails use it too."""
-    if current_user.is_authenticated and current_user.locale != code:
-        current_user.locale = code
+def remember_language(user: User | None, code: str) -> None:
+    """Store the chosen language on `user`'s account (None: nobody signed in), so e-mails
+    use it too."""
+    if user is not None and user.locale != code:
+        user.locale = code
         db.session.commit()
 
 

@@ -11,7 +11,7 @@ from portal.messages import (  # noqa: E402,F401
     routes,
     routes_prescriptions,
     routes_staff,
-    routes_teams,
+    routes_staff_teams,
     text,
     unread,
 )

@@ -20,9 +20,9 @@ from portal.types import utcnow
 REPEATABLE = ("active", "on-hold")
 
 
-def repeatable_medicine(patient: Patient, item_id: int) -> RecordItem | None:
+def repeatable_medicine(patient: Patient, item_id: int, *, as_proxy: bool) -> RecordItem | None:
     """The patient's current medicine `item_id`, or None (another patient's is None too)."""
-    return db.session.scalar(items_of(patient, "medication").where(
+    return db.session.scalar(items_of(patient, "medication", as_proxy=as_proxy).where(
         RecordItem.id == item_id, RecordItem.status.in_(REPEATABLE)))
 
 

@@ -4,11 +4,13 @@ Asking needs both the right to read the record (to see the medicine) and the rig
 write to the clinic; deciding is for clinicians and administrators.
 """
 
+from functools import partial
+
 from flask import flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.access import Permission, acting_patient_id, find_or_refuse, may
+from portal.access import Permission, acting_as_proxy, acting_patient_id, find_or_refuse, may
 from portal.audit import Action
 from portal.clinic import current_clinic
 from portal.messages import bp, prescriptions
@@ -54,8 +56,9 @@ def prescriptions_list(patient):
 @repeats_view(Action.RECORD_VIEWED, "repeat-request:{item_id}")
 def request_repeat(patient, item_id: int):
     """Ask for more of a current medicine: which pharmacy, and an optional note."""
-    medicine = find_or_refuse(prescriptions.repeatable_medicine, item_id, patient,
-                              Permission.VIEW_RECORD, name="medication")
+    medicine = find_or_refuse(
+        partial(prescriptions.repeatable_medicine, as_proxy=acting_as_proxy(patient)),
+        item_id, patient, Permission.VIEW_RECORD, name="medication")
     waiting = prescriptions.open_request_for(patient, medicine.id)
     form = RepeatForm(prescriptions.pharmacy_choices(patient))
     if request.method == "POST" and waiting is None and form.validate_on_submit():

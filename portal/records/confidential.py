@@ -31,14 +31,14 @@ def items_page(patient: Patient, page: int, per_page: int | None = None) -> Page
     """One page of the record's items, confidential ones first, then newest first."""
     return paginate(
         select(RecordItem).where(RecordItem.patient_id == patient.id,
-                                 RecordItem.kind.in_(MARKABLE), not_in_error())
+                                 RecordItem.kind.in_(MARKABLE), not_in_error(as_proxy=False))
         .order_by(RecordItem.confidential.desc(), RecordItem.start_at.desc().nulls_last(),
                   RecordItem.id.desc()), page, per_page)
 
 
 def documents(patient: Patient, page: int, per_page: int | None = None) -> Page:
     """One page of the patient's documents, as staff see them (confidential ones too)."""
-    return documents_page(patient, page, per_page)
+    return documents_page(patient, page, per_page, as_proxy=False)
 
 
 def set_confidential(patient: Patient, what: str, item_id: int, confidential: bool,

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from portal import audit
-from portal.access import acting_as_proxy
 from portal.extensions import db
 from portal.files import save_upload
 from portal.models import Patient, User
@@ -30,23 +29,22 @@ def add_document(patient: Patient, user: User, title: str, upload: FileStorage) 
     return document
 
 
-def _of(patient: Patient, exclude_confidential: bool):
-    """The patient's documents (confidential ones left out when asked)."""
+def _of(patient: Patient, as_proxy: bool):
+    """The patient's documents (confidential ones left out for someone acting for them)."""
     statement = select(Document).where(Document.patient_id == patient.id)
-    if exclude_confidential or acting_as_proxy(patient):
+    if as_proxy:
         statement = statement.where(Document.confidential.is_(False))
     return statement
 
 
 def documents_page(patient: Patient, page: int, per_page: int | None = None, *,
-                   exclude_confidential: bool = False) -> Page:
+                   as_proxy: bool) -> Page:
     """One page of the patient's documents, newest first, in two queries."""
-    return paginate(_of(patient, exclude_confidential)
+    return paginate(_of(patient, as_proxy)
                     .order_by(Document.uploaded_at.desc(), Document.id.desc()), page, per_page)
 
 
-def find_document(patient: Patient, document_id: int, *,
-                  exclude_confidential: bool = False) -> Document | None:
+def find_document(patient: Patient, document_id: int, *, as_proxy: bool) -> Document | None:
     """The patient's document `document_id`, or None (another patient's is None too)."""
-    return db.session.scalar(_of(patient, exclude_confidential)
+    return db.session.scalar(_of(patient, as_proxy)
                              .where(Document.id == document_id))

@@ -1,8 +1,8 @@
 """What a download of the record holds: which items, for which period, in which format.
 
 A download holds what the patient may see in the portal: items not entered in error and
-results once released. The query takes `exclude_confidential`, so that a download made by
-someone acting for the patient can leave confidential items out with one argument.
+results once released. Every query takes `as_proxy`: a download made by someone acting for
+the patient leaves confidential items out.
 """
 
 from __future__ import annotations
@@ -66,32 +66,30 @@ class Period:
                 f"to:{self.end.isoformat() if self.end else '-'}")
 
 
-def _shared(patient: Patient, period: Period, exclude_confidential: bool) -> list[ColumnElement]:
+def _shared(patient: Patient, period: Period, as_proxy: bool) -> list[ColumnElement]:
     """The conditions every download applies: whose, released, not in error, in the period."""
-    conditions = [RecordItem.patient_id == patient.id, not_in_error(patient),
+    conditions = [RecordItem.patient_id == patient.id, not_in_error(as_proxy=as_proxy),
                   or_(RecordItem.kind.not_in(RESULT_KINDS), RecordItem.released_at.is_not(None))]
     start, end = period.bounds(ZoneInfo(current_clinic().timezone))
     if start is not None:
         conditions.append(RecordItem.start_at >= start)
     if end is not None:
         conditions.append(RecordItem.start_at < end)
-    if exclude_confidential:
-        conditions.append(RecordItem.confidential.is_(False))
     return conditions
 
 
 def exported_items(patient: Patient, period: Period, *,
-                   exclude_confidential: bool = False) -> list[RecordItem]:
+                   as_proxy: bool) -> list[RecordItem]:
     """Every item a FHIR download holds, in one query, oldest first."""
     return list(db.session.scalars(
-        select(RecordItem).where(*_shared(patient, period, exclude_confidential))
+        select(RecordItem).where(*_shared(patient, period, as_proxy))
         .order_by(RecordItem.start_at.asc().nulls_first(), RecordItem.id)))
 
 
 def fhir_json(patient: Patient, period: Period, made_at: datetime, *,
-              exclude_confidential: bool = False) -> bytes:
+              as_proxy: bool) -> bytes:
     """The record as a FHIR R4 collection Bundle, UTF-8 JSON."""
-    items = exported_items(patient, period, exclude_confidential=exclude_confidential)
+    items = exported_items(patient, period, as_proxy=as_proxy)
     bundle = record_bundle(patient, items, made_at)
     from portal.corrections.services import tag_bundle
 
@@ -111,7 +109,7 @@ class Summary:
 
 
 def summary(patient: Patient, period: Period, made_at: datetime, *,
-            exclude_confidential: bool = False) -> Summary:
+            as_proxy: bool) -> Summary:
     """Allergies, current medicines, health problems, vaccinations, latest results and visits.
 
     One query, whatever the length of the record: each section is cut in SQL to its limit
@@ -128,7 +126,7 @@ def summary(patient: Patient, period: Period, made_at: datetime, *,
             current_first, RecordItem.start_at.desc().nulls_last(), RecordItem.id.desc()))
         .label("n"),
         func.count().over(partition_by=RecordItem.kind).label("total"),
-    ).where(*_shared(patient, period, exclude_confidential), shown).subquery()
+    ).where(*_shared(patient, period, as_proxy), shown).subquery()
     limit = case(SUMMARY_LIMITS, value=ranked.c.kind, else_=0)
     result = Summary(patient, period, made_at, {kind: [] for kind in SUMMARY_LIMITS},
                      dict.fromkeys(SUMMARY_LIMITS, 0))

@@ -52,7 +52,7 @@ class WaitingGroup:
 def _waiting():
     """Results and reports not yet released (and not entered in error)."""
     return and_(RecordItem.kind.in_(RESULT_KINDS), RecordItem.released_at.is_(None),
-                not_in_error())
+                not_in_error(as_proxy=False))
 
 
 #: The report a waiting item belongs to (a report is its own), and a result's own id
@@ -108,7 +108,8 @@ def _fill(groups: dict, chosen: list) -> None:
                               or_(RecordItem.report_ref == row.report,
                                   and_(RecordItem.kind == "report",
                                        RecordItem.fhir_id == row.report))))
-    for item in db.session.scalars(select(RecordItem).where(or_(*which), not_in_error())
+    for item in db.session.scalars(select(RecordItem)
+                                   .where(or_(*which), not_in_error(as_proxy=False))
                                    .order_by(RecordItem.id)):
         if item.kind == "report":
             group = groups.get((item.patient_id, item.fhir_id, None))
@@ -123,7 +124,7 @@ def _fill(groups: dict, chosen: list) -> None:
 def waiting_item(item_id: int) -> RecordItem | None:
     """The result or report `item_id`, if it is one (released or not); else None."""
     return db.session.scalar(select(RecordItem).where(
-        RecordItem.id == item_id, RecordItem.kind.in_(RESULT_KINDS), not_in_error()))
+        RecordItem.id == item_id, RecordItem.kind.in_(RESULT_KINDS), not_in_error(as_proxy=False)))
 
 
 def release(item: RecordItem, user: User, note: str | None) -> int:
@@ -142,7 +143,7 @@ def release(item: RecordItem, user: User, note: str | None) -> int:
             update(RecordItem).where(
                 RecordItem.patient_id == item.patient_id, RecordItem.kind == "observation",
                 RecordItem.report_ref == item.fhir_id, RecordItem.released_at.is_(None),
-                not_in_error())
+                not_in_error(as_proxy=False))
             .values(**values).execution_options(synchronize_session=False)).rowcount
     if item.released_at is None:
         for name, value in values.items():

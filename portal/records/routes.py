@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from portal.access import (
     Permission,
+    acting_as_proxy,
     acting_patient_id,
     find_or_refuse,
     forget_ended_choice,
@@ -99,7 +100,8 @@ _PANEL_PERMISSION = {p.value: p for p in Permission}
 def _dashboard(patient):
     shows_records = (current_clinic().feature_on("records")
                      and may(current_user, Permission.VIEW_RECORD, patient))
-    latest, count = services.new_results(patient) if shows_records else ([], 0)
+    latest, count = (services.new_results(patient, as_proxy=acting_as_proxy(patient))
+                     if shows_records else ([], 0))
     return render("records/dashboard.html", "new_results", patient=patient,
                   shows_records=shows_records, latest=latest, new_count=count,
                   panels=[] if wants_fragment() else _panels(patient))
@@ -116,7 +118,8 @@ def record_view(target: str):
 @record_view("overview")
 def overview(patient):
     """The record's contents: each part with how many items it holds."""
-    return render("records/overview.html", patient=patient, summary=services.overview(patient))
+    return render("records/overview.html", patient=patient,
+                  summary=services.overview(patient, as_proxy=acting_as_proxy(patient)))
 
 
 @bp.get("/record/results")
@@ -124,7 +127,8 @@ def overview(patient):
 @record_view("results")
 def results(patient):
     """Released results, newest first, grouped by day and by report."""
-    days = services_results.results_page(patient, page_number())
+    days = services_results.results_page(patient, page_number(),
+                                        as_proxy=acting_as_proxy(patient))
     return render("records/results.html", "list", patient=patient, days=days)
 
 
@@ -137,12 +141,13 @@ def result(patient, item_id: int):
                           name="result")
     if not current_user.is_staff:
         services.mark_seen(item)
-    past = services_results.history(patient, item)
+    as_proxy = acting_as_proxy(patient)
+    past = services_results.history(patient, item, as_proxy=as_proxy)
     # Imported here: the terminology's staff forms load portal.forms, which loads this area.
     from portal.terminology.services import friendly_name
 
     return render("records/result.html", patient=patient, item=item, history=past,
-                  report=services_results.report_of(patient, item),
+                  report=services_results.report_of(patient, item, as_proxy=as_proxy),
                   chart=history_chart(past.values, "history-chart", friendly_name(item)))
 
 
@@ -151,7 +156,8 @@ def result(patient, item_id: int):
 @record_view("visits")
 def visits(patient):
     """Visits to the clinic and elsewhere, newest first."""
-    visits = services.list_page(patient, "encounter", page_number())
+    visits = services.list_page(patient, "encounter", page_number(),
+                                as_proxy=acting_as_proxy(patient))
     return render("records/visits.html", "list", patient=patient, visits=visits)
 
 
@@ -163,20 +169,24 @@ def visit(patient, item_id: int):
     item = find_or_refuse(_finder("encounter"), item_id, patient, Permission.VIEW_RECORD,
                           name="visit")
     return render("records/visit.html", patient=patient, visit=item,
-                  found=services_results.visit_items(patient, item))
+                  found=services_results.visit_items(patient, item,
+                                                     as_proxy=acting_as_proxy(patient)))
 
 
 def _finder(kind: str):
     """Look up an item of `kind` within a patient, for `find_or_refuse`."""
-    return lambda patient, item_id: services.find_item(patient, kind, item_id)
+    return lambda patient, item_id: services.find_item(patient, kind, item_id,
+                                                       as_proxy=acting_as_proxy(patient))
 
 
 def _list(patient, kind: str, template: str, current: tuple[str, ...] | None = None):
     """A paginated list page of one kind of item (current ones first when `current`)."""
     if current:
-        items = services.current_first_page(patient, kind, current, page_number())
+        items = services.current_first_page(patient, kind, current, page_number(),
+                                            as_proxy=acting_as_proxy(patient))
     else:
-        items = services.list_page(patient, kind, page_number())
+        items = services.list_page(patient, kind, page_number(),
+                                   as_proxy=acting_as_proxy(patient))
     return render(f"records/{template}.html", "list", patient=patient, items=items,
                   current=current or ())
 

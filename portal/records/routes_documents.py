@@ -4,9 +4,11 @@ Patients see their own at `/record/documents`; staff who may read the record see
 same at `/staff/patients/<id>/record/documents`.
 """
 
+from functools import partial
+
 from flask_login import current_user
 
-from portal.access import Permission, find_or_refuse, may
+from portal.access import Permission, acting_as_proxy, find_or_refuse, may
 from portal.audit import Action
 from portal.files import send_stored_file
 from portal.paging import page_number
@@ -22,7 +24,7 @@ from portal.rendering import render
 @record_view("documents")
 def documents(patient):
     """Letters and scans the clinic added to the record, newest first."""
-    page = files.documents_page(patient, page_number())
+    page = files.documents_page(patient, page_number(), as_proxy=acting_as_proxy(patient))
     return render("records/documents.html", "list", patient=patient, documents=page,
                   may_add=current_user.is_staff and may(current_user,
                                                         Permission.ADD_DOCUMENTS, patient))
@@ -34,6 +36,6 @@ def documents(patient):
            audit=Action.DOCUMENT_DOWNLOADED, target="document:{document_id}")
 def document(patient, document_id: int):
     """One document's file, as a download with the type its content showed at upload."""
-    found = find_or_refuse(files.find_document, document_id, patient, Permission.VIEW_RECORD,
-                           name="document")
+    found = find_or_refuse(partial(files.find_document, as_proxy=acting_as_proxy(patient)),
+                           document_id, patient, Permission.VIEW_RECORD, name="document")
     return send_stored_file(found.file)

@@ -6,6 +6,7 @@ The same view serves the patient (`/record/download`) and staff
 
 from flask import make_response, render_template, request
 
+from portal.access import acting_as_proxy
 from portal.audit import Action
 from portal.pipeline import audit_target
 from portal.records import bp, export
@@ -32,12 +33,13 @@ def download(patient):
 
 def _record_file(patient, fmt: str, period: export.Period):
     """The response holding the record in `fmt`: shown (summary, text) or saved (FHIR)."""
-    made_at = utcnow()
+    made_at, as_proxy = utcnow(), acting_as_proxy(patient)
     if fmt == "fhir":
-        body = export.fhir_json(patient, period, made_at)
+        body = export.fhir_json(patient, period, made_at, as_proxy=as_proxy)
     else:
         template = "records/summary.html" if fmt == "html" else "records/summary.txt"
-        body = render_template(template, summary=export.summary(patient, period, made_at))
+        body = render_template(template, summary=export.summary(patient, period, made_at,
+                                                                as_proxy=as_proxy))
     mimetype, _, shown = export.FORMATS[fmt]
     response = make_response(body)
     response.mimetype = mimetype

@@ -14,7 +14,6 @@ from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql import ColumnElement, Select
 
-from portal.access import acting_as_proxy
 from portal.extensions import db
 from portal.i18n import fmt_number
 from portal.models import Patient
@@ -34,19 +33,24 @@ UNITS = {"mm[Hg]": "mmHg", "10*3/uL": "10³/µL", "10*6/uL": "10⁶/µL", "10*9/
          "{score}": "", "{nominal}": "", "1": ""}
 
 
-def not_in_error(patient: Patient | None = None) -> ColumnElement:
-    """Items the clinic marked as entered in error never show; nor, to someone acting for
-    `patient` (a parent, a carer), items staff marked confidential."""
+def not_in_error(*, as_proxy: bool) -> ColumnElement:
+    """Items the clinic marked as entered in error never show; nor, when the reader acts for
+    the patient (`as_proxy`: a parent, a carer), items staff marked confidential.
+
+    `as_proxy` has no default: every caller says who reads (a view asks the access gate;
+    staff work passes False), so none can forget it.
+    """
     shown = or_(RecordItem.status.is_(None), RecordItem.status != "entered-in-error")
-    if patient is not None and acting_as_proxy(patient):
+    if as_proxy:
         return and_(shown, RecordItem.confidential.is_(False))
     return shown
 
 
-def items_of(patient: Patient, kind: str) -> Select:
+def items_of(patient: Patient, kind: str, *, as_proxy: bool) -> Select:
     """The patient's items of `kind` that may show (results: released ones)."""
     statement = select(RecordItem).where(RecordItem.patient_id == patient.id,
-                                         RecordItem.kind == kind, not_in_error(patient))
+                                         RecordItem.kind == kind,
+                                         not_in_error(as_proxy=as_proxy))
     if kind == "observation":
         statement = statement.where(is_result())
     return statement
@@ -67,20 +71,23 @@ def newest_first(statement: Select) -> Select:
     return statement.order_by(RecordItem.start_at.desc().nulls_last(), RecordItem.id.desc())
 
 
-def find_item(patient: Patient, kind: str, item_id: int) -> RecordItem | None:
+def find_item(patient: Patient, kind: str, item_id: int, *,
+              as_proxy: bool) -> RecordItem | None:
     """The patient's item `item_id` of `kind`, if it exists and may show; else None."""
-    return db.session.scalar(items_of(patient, kind).where(RecordItem.id == item_id))
+    return db.session.scalar(items_of(patient, kind, as_proxy=as_proxy)
+                             .where(RecordItem.id == item_id))
 
 
-def list_page(patient: Patient, kind: str, page: int, per_page: int | None = None) -> Page:
+def list_page(patient: Patient, kind: str, page: int, per_page: int | None = None, *,
+              as_proxy: bool) -> Page:
     """One page of the patient's items of `kind`, newest first."""
-    return paginate(newest_first(items_of(patient, kind)), page, per_page)
+    return paginate(newest_first(items_of(patient, kind, as_proxy=as_proxy)), page, per_page)
 
 
 def current_first_page(patient: Patient, kind: str, current: tuple[str, ...], page: int,
-                       per_page: int | None = None) -> Page:
+                       per_page: int | None = None, *, as_proxy: bool) -> Page:
     """One page of medicines or conditions: the current ones first, then the others."""
-    statement = items_of(patient, kind).order_by(
+    statement = items_of(patient, kind, as_proxy=as_proxy).order_by(
         case((RecordItem.status.in_(current), 0), else_=1),
         RecordItem.start_at.desc().nulls_last(), RecordItem.id.desc())
     return paginate(statement, page, per_page)
@@ -94,7 +101,7 @@ class Overview:
     new_results: int = 0
 
 
-def overview(patient: Patient) -> Overview:
+def overview(patient: Patient, *, as_proxy: bool) -> Overview:
     """The counts per kind of what the record pages show, in one grouped query."""
     shown = or_(RecordItem.kind != "observation", is_result())
     unseen = case((and_(RecordItem.kind == "observation", RecordItem.seen_at.is_(None)), 1),
@@ -102,7 +109,7 @@ def overview(patient: Patient) -> Overview:
     rows = db.session.execute(
         select(RecordItem.kind, func.count(), func.sum(unseen))
         .where(RecordItem.patient_id == patient.id, RecordItem.kind.in_(LISTED_KINDS),
-               not_in_error(patient), shown)
+               not_in_error(as_proxy=as_proxy), shown)
         .group_by(RecordItem.kind))
     result = Overview(counts=dict.fromkeys(LISTED_KINDS, 0))
     for kind, count, new in rows:
@@ -112,11 +119,12 @@ def overview(patient: Patient) -> Overview:
     return result
 
 
-def new_results(patient: Patient, limit: int = 5) -> tuple[list[RecordItem], int]:
+def new_results(patient: Patient, limit: int = 5, *,
+                as_proxy: bool) -> tuple[list[RecordItem], int]:
     """The newest results the patient has not opened yet (at most `limit`), and how many."""
     rows = db.session.execute(
         select(RecordItem, func.count().over())
-        .where(RecordItem.patient_id == patient.id, is_result(), not_in_error(patient),
+        .where(RecordItem.patient_id == patient.id, is_result(), not_in_error(as_proxy=as_proxy),
                RecordItem.seen_at.is_(None))
         # Of results taken together, those outside the usual range first.
         .order_by(RecordItem.start_at.desc().nulls_last(), RecordItem.flag.is_(None),

@@ -47,16 +47,18 @@ class DateGroup:
     groups: list[ResultGroup] = field(default_factory=list)
 
 
-def _patient_results(patient: Patient):
-    return and_(RecordItem.patient_id == patient.id, is_result(), not_in_error(patient))
+def _patient_results(patient: Patient, as_proxy: bool):
+    return and_(RecordItem.patient_id == patient.id, is_result(),
+                not_in_error(as_proxy=as_proxy))
 
 
-def results_page(patient: Patient, page: int, per_page: int = GROUPS_PER_PAGE) -> Page:
+def results_page(patient: Patient, page: int, per_page: int = GROUPS_PER_PAGE, *,
+                 as_proxy: bool) -> Page:
     """One page of the patient's results as `DateGroup`s, newest first."""
     loose_at = case((RecordItem.report_ref.is_(None), RecordItem.start_at), else_=None)
     latest = func.max(RecordItem.start_at)
     groups = (select(RecordItem.report_ref, loose_at.label("loose_at"), latest.label("at"))
-              .where(_patient_results(patient))
+              .where(_patient_results(patient, as_proxy))
               .group_by(RecordItem.report_ref, loose_at))
     listed = paginate(groups.order_by(latest.desc().nulls_last(),
                                       RecordItem.report_ref.is_(None), RecordItem.report_ref),
@@ -73,14 +75,15 @@ def results_page(patient: Patient, page: int, per_page: int = GROUPS_PER_PAGE) -
         if undated:
             which.append(and_(RecordItem.report_ref.is_(None), RecordItem.start_at.is_(None)))
         for item in db.session.scalars(
-                select(RecordItem).where(_patient_results(patient), or_(*which))
+                select(RecordItem).where(_patient_results(patient, as_proxy), or_(*which))
                 .order_by(RecordItem.id)):
             key = (item.report_ref, None if item.report_ref else item.start_at)
             found[key].results.append(item)
     if refs:
         for report in db.session.scalars(
                 select(RecordItem).where(RecordItem.patient_id == patient.id,
-                                         RecordItem.kind == "report", not_in_error(patient),
+                                         RecordItem.kind == "report",
+                                         not_in_error(as_proxy=as_proxy),
                                          RecordItem.fhir_id.in_(refs))):
             found[(report.fhir_id, None)].report = report
     listed.items = _by_day(list(found.values()))
@@ -106,25 +109,26 @@ class History:
     total: int
 
 
-def history(patient: Patient, item: RecordItem, limit: int = HISTORY_LIMIT) -> History:
+def history(patient: Patient, item: RecordItem, limit: int = HISTORY_LIMIT, *,
+            as_proxy: bool) -> History:
     """The latest results of the same test as `item` (same code), in one query."""
     if item.code is None:
         return History([item], 1)
     rows = db.session.execute(
         newest_first(select(RecordItem, func.count().over())
-                     .where(_patient_results(patient), RecordItem.code == item.code,
+                     .where(_patient_results(patient, as_proxy), RecordItem.code == item.code,
                             RecordItem.code_system.is_not_distinct_from(item.code_system)))
         .limit(limit)).all()
     return History([row[0] for row in reversed(rows)], rows[0][1] if rows else 0)
 
 
-def report_of(patient: Patient, item: RecordItem) -> RecordItem | None:
+def report_of(patient: Patient, item: RecordItem, *, as_proxy: bool) -> RecordItem | None:
     """The report a result belongs to, if the clinic sent one."""
     if item.report_ref is None:
         return None
     return db.session.scalar(select(RecordItem).where(
         RecordItem.patient_id == patient.id, RecordItem.kind == "report",
-        not_in_error(patient), RecordItem.fhir_id == item.report_ref))
+        not_in_error(as_proxy=as_proxy), RecordItem.fhir_id == item.report_ref))
 
 
 @dataclass
@@ -135,11 +139,11 @@ class VisitItems:
     totals: dict[str, int]
 
 
-def visit_items(patient: Patient, visit: RecordItem,
-                limit: int = VISIT_ITEMS_LIMIT) -> VisitItems:
+def visit_items(patient: Patient, visit: RecordItem, limit: int = VISIT_ITEMS_LIMIT, *,
+                as_proxy: bool) -> VisitItems:
     """Diagnoses, procedures, medicines and results of one visit, in one query."""
     shown = and_(RecordItem.patient_id == patient.id, RecordItem.encounter_ref == visit.fhir_id,
-                 RecordItem.kind.in_(VISIT_KINDS), not_in_error(patient),
+                 RecordItem.kind.in_(VISIT_KINDS), not_in_error(as_proxy=as_proxy),
                  or_(RecordItem.kind != "observation", is_result()))
     ranked = select(
         RecordItem.id,

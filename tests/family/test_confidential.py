@@ -130,3 +130,26 @@ def test_another_patients_item_cannot_be_marked_through_this_patient(app, record
 def test_a_proxy_cannot_reach_the_staff_page(client, record):
     _, son, _, _ = record
     assert client.get(f"/staff/patients/{son.id}/record/confidential").status_code == 404
+
+
+def test_the_record_services_take_who_reads_as_an_argument(app, record):
+    """No request, no signed-in user: what shows depends on `as_proxy` alone."""
+    from portal.records import export, services
+
+    _, son, items, _ = record
+    secret = items["Talk about growing up"]
+    secret.confidential = True
+    db.session.commit()
+
+    def titles(as_proxy):
+        return {item.title for item in services.list_page(son, "encounter", 1,
+                                                          as_proxy=as_proxy).items}
+
+    assert titles(as_proxy=False) == {"Visit about the ears", "Talk about growing up"}
+    assert titles(as_proxy=True) == {"Visit about the ears"}
+    assert services.find_item(son, "encounter", secret.id, as_proxy=True) is None
+    assert services.find_item(son, "encounter", secret.id, as_proxy=False) == secret
+    assert services.overview(son, as_proxy=True).counts["encounter"] == 1
+    period = export.Period(None, None)
+    assert secret not in export.exported_items(son, period, as_proxy=True)
+    assert secret in export.exported_items(son, period, as_proxy=False)

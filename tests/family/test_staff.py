@@ -35,7 +35,8 @@ def test_a_request_with_a_document_reaches_staff_who_download_it(client, desk, a
     response = _ask(client, document=(io.BytesIO(PDF), "birth certificate.pdf"))
     assert response.status_code == 303
     found = db.session.scalar(select(AccessRequest))
-    assert (found.file.filename, found.file.content_type) == ("birth certificate.pdf", "application/pdf")
+    assert (found.file.filename, found.file.content_type) == ("birth certificate.pdf",
+                                                              "application/pdf")
     page = desk.get(f"/staff/family/requests/{found.id}").get_data(as_text=True)
     assert "Download birth certificate.pdf" in page
     download = desk.get(f"/staff/family/requests/{found.id}/document")

@@ -46,3 +46,27 @@ def test_demo_data_lives_in_one_package():
     assert not (PORTAL / "demo.py").exists() and not (PORTAL / "demo_records.py").exists()
     assert {"records.py", "family.py", "billing.py"} <= {
         path.name for path in (PORTAL / "demo").glob("*.py")}
+
+
+#: Area modules that are request glue rather than rules, and may read the signed-in user.
+READS_THE_REQUEST = {
+    "auth/reauth.py": "a view decorator: asks the signed-in user for their password again",
+    "messages/unread.py": "a template global: the menu's unread badge for whoever reads it",
+}
+
+
+def test_the_rules_take_who_acts_as_an_argument():
+    """Views (routes*.py) and forms know the signed-in user; an area's rules (services and
+    the like) are told who acts (`user`, `as_proxy`), so that they mean the same thing in
+    a request, a command and a test."""
+    reading = []
+    for path in PORTAL.glob("*/**/*.py"):
+        name = str(path.relative_to(PORTAL))
+        area_module = path.parent != PORTAL and path.parent.name not in ("forms",)
+        if (not area_module or path.name.startswith("routes") or path.name in (
+                "__init__.py", "forms.py") or name in READS_THE_REQUEST):
+            continue
+        text = path.read_text()
+        if "current_user" in text or "acting_as_proxy" in text:
+            reading.append(name)
+    assert not reading

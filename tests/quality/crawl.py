@@ -69,8 +69,8 @@ def _record_item(visit: Visit, kind: str) -> int:
     from portal.records.models import RecordItem
     from portal.records.services import items_of
 
-    found = db.session.scalar(items_of(visit.patient, kind).with_only_columns(RecordItem.id)
-                              .order_by(RecordItem.id).limit(1))
+    found = db.session.scalar(items_of(visit.patient, kind, as_proxy=False)
+                              .with_only_columns(RecordItem.id).order_by(RecordItem.id).limit(1))
     return found or 0
 
 
@@ -123,7 +123,7 @@ def _current_medicine(visit: Visit) -> int:
     from portal.records.models import RecordItem
     from portal.records.services import items_of
 
-    return db.session.scalar(items_of(visit.patient, "medication")
+    return db.session.scalar(items_of(visit.patient, "medication", as_proxy=False)
                              .where(RecordItem.status.in_(REPEATABLE))
                              .with_only_columns(RecordItem.id).order_by(RecordItem.id)
                              .limit(1)) or 0
