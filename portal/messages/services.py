@@ -150,10 +150,18 @@ def set_archived(thread: Thread, actor: User, archived: bool) -> None:
 
 
 def mark_read(thread: Thread, reader: User) -> None:
-    """Record that the reader's side has read the thread (the view audits the reading)."""
+    """Record that the reader's side has read the thread (the view audits the reading).
+
+    Nothing is written when the flag says so already: a commit would cost a transaction
+    and expire every loaded row, which the audit line after the view would load again.
+    """
     if reader.is_staff:
+        if not thread.unread_by_staff:
+            return
         thread.unread_by_staff = False
     else:
+        if not thread.unread_by_patient:
+            return
         _patient_read_state_changed()
         thread.unread_by_patient = False
     db.session.commit()
