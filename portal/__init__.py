@@ -32,7 +32,8 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale,
                    timezone_selector=i18n.select_timezone)
-    login_manager.init_app(app)
+    # templating.init_app hands templates the signed-in user itself, not Flask-Login's proxy.
+    login_manager.init_app(app, add_context_processor=False)
     from portal.auth import routes as auth_routes
     from portal.auth import sessions
 

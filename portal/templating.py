@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Flask, request, url_for
+from flask import Flask, current_app, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -52,6 +52,21 @@ PUBLIC_MENU = (
 )
 
 
+def plain_url(endpoint: str) -> str:
+    """`url_for(endpoint)` for an endpoint that takes no arguments, built once per app.
+
+    The menu, the header and the footer link to the same dozen pages on every page; each
+    `url_for` costs a trip through the URL map. The address depends only on the endpoint
+    and the script root the app is served under, so that pair is the key.
+    """
+    cache = current_app.extensions.setdefault("portal.plain_urls", {})
+    key = (endpoint, request.script_root)
+    url = cache.get(key)
+    if url is None:
+        url = cache[key] = url_for(endpoint)
+    return url
+
+
 def menu() -> list[dict]:
     """The main menu for the current user, with the current page marked."""
     if current_user.is_authenticated:
@@ -63,7 +78,7 @@ def menu() -> list[dict]:
     allowed = _acting_permissions() if items is PATIENT_MENU else None
     whose = _acting_for_name() if items is PATIENT_MENU else None
     return [
-        {"url": url_for(endpoint),
+        {"url": plain_url(endpoint),
          # gettext, not the lazy string: the latter is treated as markup, and a name is not.
          "label": gettext("%(name)s's record", name=whose)
          if whose and endpoint == "records.overview" else label,
@@ -132,7 +147,11 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def inject():
-        return {"clinic": current_clinic(), "menu": menu, "language_links": language_links,
+        # The user object itself: a template reads it dozens of times, and each read of
+        # the `current_user` proxy costs a lookup through the request context.
+        return {"current_user": current_user._get_current_object(),
+                "clinic": current_clinic(), "menu": menu, "language_links": language_links,
+                "plain_url": plain_url,
                 "hx_headers": hx_headers, "lang": locale_str, "role_name": role_name,
                 "action_name": action_name, "outcome_name": outcome_name,
                 "clinic_opening_hours": clinic_opening_hours}

@@ -18,7 +18,14 @@ from sqlalchemy.sql import Select
 
 from portal import audit
 from portal.appointments import occupancy
-from portal.appointments.models import BOOKED, CANCELLED, Appointment, AppointmentType, Slot
+from portal.appointments.models import (
+    BOOKED,
+    CANCELLED,
+    Appointment,
+    AppointmentType,
+    Practitioner,
+    Slot,
+)
 from portal.clinic import current_clinic
 from portal.extensions import db
 from portal.models import Patient, User
@@ -278,11 +285,19 @@ def past_page(patient: Patient, now: datetime, page: int, per_page: int | None =
         .order_by(Appointment.starts_at.desc(), Appointment.id.desc())), page, per_page)
 
 
-def next_appointment(patient: Patient, now: datetime) -> Appointment | None:
-    """The patient's next booked appointment, for the home page."""
-    return db.session.scalar(_with_details(select(Appointment).where(
-        Appointment.patient_id == patient.id, Appointment.status == BOOKED,
-        Appointment.starts_at > now).order_by(Appointment.starts_at).limit(1)))
+def next_appointment(patient: Patient, now: datetime):
+    """The patient's next booked appointment, for the home page: its id, start, the names
+    of its type and its practitioner (a row of four columns, not three joined objects);
+    None when nothing is booked."""
+    return db.session.execute(
+        select(Appointment.id, Appointment.starts_at,
+               AppointmentType.names.label("type_names"),
+               Practitioner.name.label("practitioner"))
+        .join(Appointment.appointment_type).join(Appointment.slot)
+        .join(Slot.practitioner)
+        .where(Appointment.patient_id == patient.id, Appointment.status == BOOKED,
+               Appointment.starts_at > now)
+        .order_by(Appointment.starts_at).limit(1)).first()
 
 
 def find_appointment(patient: Patient, appointment_id: int) -> Appointment | None:

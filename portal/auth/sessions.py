@@ -44,35 +44,37 @@ def load_user(user_id: str) -> User | None:
     sid = session.get(SID_KEY)
     if not sid or not user_id.isdigit():
         return None
+    # The session's two times, not the whole row: only the user becomes an object.
     row = db.session.execute(
-        select(UserSession, User).join(User, UserSession.user_id == User.id)
+        select(UserSession.created_at, UserSession.last_seen_at, User)
+        .join(User, UserSession.user_id == User.id)
         .where(UserSession.id == sid, UserSession.user_id == int(user_id),
                UserSession.ended_at.is_(None))
     ).first()
     if row is None:
         return None
-    record, user = row
+    created_at, last_seen_at, user = row
     now = utcnow()
     config = current_app.config
     background = request.endpoint in BACKGROUND_ENDPOINTS
-    if now - record.created_at > timedelta(hours=config["SESSION_MAX_HOURS"]):
+    if now - created_at > timedelta(hours=config["SESSION_MAX_HOURS"]):
         # A poll is signed out but does not end the session: the person's own next
         # request does, and is told why, with what they typed kept (see unauthorized).
-        return None if background else _expire(record, "expired")
-    if now - record.last_seen_at > timedelta(minutes=config["IDLE_TIMEOUT_MINUTES"]):
-        return None if background else _expire(record, "idle")
+        return None if background else _expire(sid, "expired")
+    if now - last_seen_at > timedelta(minutes=config["IDLE_TIMEOUT_MINUTES"]):
+        return None if background else _expire(sid, "idle")
     if not user.enabled:
-        return _expire(record, "disabled")
-    if (now - record.last_seen_at).total_seconds() > TOUCH_EVERY and not background:
+        return _expire(sid, "disabled")
+    if (now - last_seen_at).total_seconds() > TOUCH_EVERY and not background:
         db.session.execute(update(UserSession).where(UserSession.id == sid)
                            .values(last_seen_at=now))
         db.session.commit()
     return user
 
 
-def _expire(record: UserSession, reason: str) -> None:
-    record.ended_at = utcnow()
-    record.ended_reason = reason
+def _expire(sid: str, reason: str) -> None:
+    db.session.execute(update(UserSession).where(UserSession.id == sid)
+                       .values(ended_at=utcnow(), ended_reason=reason))
     db.session.commit()
     g.session_ended = reason
     session.pop(SID_KEY, None)
