@@ -6,11 +6,13 @@ commit, and a mail server that is down never loses a message (see notify.py).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
+from math import ceil
 from zoneinfo import ZoneInfo
 
 from flask import g
-from sqlalchemy import Select, false, func, select
+from sqlalchemy import Integer, Select, bindparam, case, false, func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import FileStorage
 
@@ -29,8 +31,8 @@ from portal.messages.models import (
     Message,
     Thread,
 )
-from portal.models import Patient, User
-from portal.paging import Page, paginate
+from portal.models import Patient, StoredFile, User
+from portal.paging import Page, page_size, paginate
 from portal.types import utcnow
 
 #: Messages per page of a thread; threads per page of an inbox.
@@ -197,15 +199,87 @@ def find_thread(thread_id: int, patient: Patient | None = None) -> Thread | None
     return db.session.scalar(statement)
 
 
-def thread_messages(thread: Thread, page: int | None, with_notes: bool) -> Page:
-    """One page of the thread's messages, oldest first; without a page, the latest page."""
-    statement = (select(Message).options(selectinload(Message.attachments),
-                                         selectinload(Message.author))
-                 .where(Message.thread_id == thread.id)
-                 .order_by(Message.sent_at, Message.id))
+@dataclass(slots=True)
+class ShownFile:
+    """An attachment as a thread's page lists it: its link, name, type and size."""
+
+    id: int
+    filename: str
+    #: The type's short name, e.g. PDF or PNG.
+    kind: str
+    #: The size in kB, rounded up.
+    kilobytes: int
+
+
+@dataclass(slots=True)
+class ShownMessage:
+    """A message as a thread's page shows it (only the columns the page uses)."""
+
+    id: int
+    kind: str
+    from_clinic: bool
+    body: str
+    sent_at: datetime
+    #: The author's display name; None when the message has no author (an automatic one).
+    author_name: str | None
+    attachments: list[ShownFile] = field(default_factory=list)
+
+
+def _thread_page_statement(with_notes: bool) -> Select:
+    """One page of a thread's messages with their authors' names and their files, and how
+    many messages the thread has: one statement, built once.
+
+    The messages are numbered in order, with their count, in a subquery; the page asked
+    for (`page_index`, from 0; past the end, the last page) is the range of numbers it
+    covers. A message with two files comes as two rows.
+    """
+    numbered = select(Message.id, func.row_number().over(
+        order_by=(Message.sent_at, Message.id)).label("position"),
+        func.count().over().label("total")).where(Message.thread_id == bindparam("thread_id"))
     if not with_notes:
-        statement = statement.where(Message.kind != NOTE)
-    return paginate(statement, page or 10**9)
+        numbered = numbered.where(Message.kind != NOTE)
+    numbered = numbered.subquery("numbered")
+    per_page = bindparam("per_page", type_=Integer)
+    asked = bindparam("page_index", type_=Integer)
+    last = (numbered.c.total - 1) // per_page
+    first = case((asked > last, last), else_=asked) * per_page
+    return (select(Message.id, Message.kind, Message.from_clinic, Message.body, Message.sent_at,
+                   User.display_name.label("author_name"), numbered.c.total,
+                   Attachment.id.label("file_id"), StoredFile.filename,
+                   StoredFile.content_type, StoredFile.size)
+            .join(numbered, numbered.c.id == Message.id)
+            .outerjoin(User, User.id == Message.author_id)
+            .outerjoin(Attachment, Attachment.message_id == Message.id)
+            .outerjoin(StoredFile, StoredFile.id == Attachment.file_id)
+            .where(numbered.c.position > first, numbered.c.position <= first + per_page)
+            .order_by(numbered.c.position, Attachment.id))
+
+
+_THREAD_PAGE = {False: _thread_page_statement(False), True: _thread_page_statement(True)}
+#: The page number that means "the last page" (and the largest one asked for).
+_LAST_PAGE = 10**9
+
+
+def thread_messages(thread: Thread, page: int | None, with_notes: bool) -> Page:
+    """One page of the thread's messages, oldest first; without a page, the latest page.
+
+    The page's items are `ShownMessage`s. One query, however long the thread.
+    """
+    per_page = page_size()
+    asked = min(max(page or _LAST_PAGE, 1), _LAST_PAGE)
+    rows = db.session.execute(_THREAD_PAGE[with_notes], {
+        "thread_id": thread.id, "per_page": per_page, "page_index": asked - 1}).all()
+    messages: list[ShownMessage] = []
+    for row in rows:
+        if not messages or messages[-1].id != row.id:
+            messages.append(ShownMessage(row.id, row.kind, row.from_clinic, row.body,
+                                         row.sent_at, row.author_name))
+        if row.file_id is not None and row.filename is not None:
+            messages[-1].attachments.append(ShownFile(
+                row.file_id, row.filename, row.content_type.partition("/")[2].upper(),
+                ceil(row.size / 1024)))
+    total = rows[0].total if rows else 0
+    return Page(messages, min(asked, max(1, ceil(total / per_page))), per_page, total)
 
 
 def find_attachment(thread: Thread, attachment_id: int, with_notes: bool) -> Attachment | None:
