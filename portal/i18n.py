@@ -98,12 +98,32 @@ def fmt_time(value: datetime | None, format: str = "short") -> str:
     return format_time(value, format=format, tzinfo=_tz(), locale=format_locale())
 
 
-def fmt_number(value, decimals: int | None = None) -> str:
-    """A number in the reader's notation, rounded to `decimals` places when given."""
+def fmt_number(value, decimals: int | None = None, *, notation: str | None = None) -> str:
+    """A number in the reader's notation, rounded to `decimals` places when given.
+
+    `notation` is `format_locale()`, for callers that write many numbers and looked it up
+    once for all of them.
+    """
     if value is None:
         return ""
-    locale, pattern = _decimal_pattern(format_locale(), decimals)
-    return pattern.apply(value, locale)
+    code = notation or format_locale()
+    # Keyed by the value's type and text, not the value: 0 and -0, or 5 and 5.0, are equal
+    # numbers Babel may write differently.
+    key = (code, decimals, type(value), str(value))
+    shown = _formatted.get(key)
+    if shown is None:
+        locale, pattern = _decimal_pattern(code, decimals)
+        shown = pattern.apply(value, locale)
+        if len(_formatted) >= _FORMATTED_MAX:
+            _formatted.clear()
+        _formatted[key] = shown
+    return shown
+
+
+#: Numbers already written, per notation: a results page shows dozens, mostly the same few
+#: values again (a test's usual range on every row), and Babel writes one in some 20 µs.
+_formatted: dict[tuple, str] = {}
+_FORMATTED_MAX = 4096
 
 
 @lru_cache(maxsize=64)
