@@ -15,7 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql import ColumnElement, Select
 
 from portal.extensions import db
-from portal.i18n import fmt_number
+from portal.i18n import fmt_number, format_locale
 from portal.models import Patient
 from portal.paging import Page, paginate
 from portal.records.models import RecordItem
@@ -170,13 +170,17 @@ def rounded(value: Decimal) -> tuple[Decimal, int]:
     return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP), decimals
 
 
-def display_number(value: Decimal | None, decimals: int | None = None) -> str:
-    """A number in the reader's notation, rounded as `precision` says unless `decimals`."""
+def display_number(value: Decimal | None, decimals: int | None = None, *,
+                   notation: str | None = None) -> str:
+    """A number in the reader's notation, rounded as `precision` says unless `decimals`.
+
+    `notation`: the reader's `format_locale()`, when the caller looked it up already.
+    """
     if value is None:
         return ""
     if decimals is None:
         value, decimals = rounded(value)
-    return fmt_number(value, decimals)
+    return fmt_number(value, decimals, notation=notation)
 
 
 def display_unit(unit: str | None) -> str:
@@ -186,7 +190,7 @@ def display_unit(unit: str | None) -> str:
     return UNITS.get(unit, unit)
 
 
-def display_value(item: RecordItem) -> str:
+def display_value(item: RecordItem, *, notation: str | None = None) -> str:
     """The result as a person reads it: "94.0 mg/dL" (in their notation), or the text sent
     (a coded answer, such as a smoking status, in the reader's language)."""
     coded = (item.resource or {}).get("valueCodeableConcept") if item.value_text else None
@@ -195,7 +199,7 @@ def display_value(item: RecordItem) -> str:
 
         return friendly_concept(coded, item.value_text)
     if item.value_num is not None:
-        return " ".join(part for part in (display_number(item.value_num),
+        return " ".join(part for part in (display_number(item.value_num, notation=notation),
                                           display_unit(item.unit)) if part)
     text = item.value_text or ""
     for code, shown in UNITS.items():
@@ -204,20 +208,44 @@ def display_value(item: RecordItem) -> str:
     return text
 
 
-def reference_range(item: RecordItem) -> str | None:
+def reference_range(item: RecordItem, *, notation: str | None = None) -> str | None:
     """The usual range, e.g. "3.5–5.0 mmol/L", or None when the laboratory gave none."""
     low, high = item.ref_low, item.ref_high
     decimals = max((precision_sent(v) for v in (low, high) if v is not None), default=0)
     unit = display_unit(item.unit)
     if low is not None and high is not None:
-        shown = f"{display_number(low, decimals)}–{display_number(high, decimals)}"
+        shown = (f"{display_number(low, decimals, notation=notation)}–"
+                 f"{display_number(high, decimals, notation=notation)}")
     elif low is not None:
-        shown = _("%(value)s or more", value=display_number(low, decimals))
+        shown = _("%(value)s or more", value=display_number(low, decimals, notation=notation))
     elif high is not None:
-        shown = _("up to %(value)s", value=display_number(high, decimals))
+        shown = _("up to %(value)s", value=display_number(high, decimals, notation=notation))
     else:
         return item.ref_text or None
     return f"{shown} {unit}".strip()
+
+
+@dataclass(frozen=True, slots=True)
+class ResultRow:
+    """What one row of a results table shows of `item`: its friendly name (and the source's
+    own name when it differs), its value and its usual range (None when none was given)."""
+
+    item: RecordItem
+    name: str
+    source: str | None
+    value: str
+    usual: str | None
+
+
+def result_rows(items: list[RecordItem]) -> list[ResultRow]:
+    """The rows of a results table, with the names and the reader's notation looked up once
+    for the whole table."""
+    from portal.terminology.services import friendly_items
+
+    notation = format_locale()
+    return [ResultRow(item, found.name, found.source, display_value(item, notation=notation),
+                      reference_range(item, notation=notation))
+            for item, found in zip(items, friendly_items(items), strict=True)]
 
 
 def precision_sent(value: Decimal) -> int:

@@ -105,7 +105,10 @@ def friendly(system: str | None, code: str | None, source: str | None) -> Friend
     entry = _terms().get((system, code)) if code else None
     if entry is None:
         return Friendly(source or "")
-    language = _language()
+    return _in_language(entry, _language(), source)
+
+
+def _in_language(entry: Entry, language: str, source: str | None) -> Friendly:
     name = entry.names[language]
     return Friendly(name, source if source and source.casefold() != name.casefold() else None,
                     entry.explanations[language] or None)
@@ -114,6 +117,22 @@ def friendly(system: str | None, code: str | None, source: str | None) -> Friend
 def friendly_item(item) -> Friendly:
     """The friendly name of a record item (named by its code), its title as the source's."""
     return friendly(item.code_system, item.code, item.title)
+
+
+def friendly_items(items: Iterable) -> list[Friendly]:
+    """`friendly_item` of each of `items`, with the table and the language looked up once
+    for the whole list (a results table names dozens)."""
+    terms = _terms()
+    language = None
+    shown = []
+    for item in items:
+        entry = terms.get((item.code_system, item.code)) if item.code else None
+        if entry is None:
+            shown.append(Friendly(item.title or ""))
+            continue
+        language = language or _language()
+        shown.append(_in_language(entry, language, item.title))
+    return shown
 
 
 def friendly_by_item_id(item_ids) -> dict[int, Friendly]:
