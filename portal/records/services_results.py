@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Select, and_, bindparam, case, func, inspect, or_, select, type_coerce
+from sqlalchemy.orm import load_only
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.extensions import db
 from portal.i18n import fmt_date
@@ -69,25 +72,65 @@ def results_page(patient: Patient, page: int, per_page: int = GROUPS_PER_PAGE, *
     moments = [loose for ref, loose, _ in chosen if ref is None and loose is not None]
     undated = any(ref is None and loose is None for ref, loose, _ in chosen)
     if found:
-        which = [RecordItem.report_ref.in_(refs)] if refs else []
-        if moments:
-            which.append(and_(RecordItem.report_ref.is_(None), RecordItem.start_at.in_(moments)))
-        if undated:
-            which.append(and_(RecordItem.report_ref.is_(None), RecordItem.start_at.is_(None)))
-        for item in db.session.scalars(
-                select(RecordItem).where(_patient_results(patient, as_proxy), or_(*which))
-                .order_by(RecordItem.id)):
+        rows = db.session.execute(
+            _results_of_groups(as_proxy, bool(refs), bool(moments), undated),
+            {"patient_id": patient.id, "refs": refs, "moments": moments})
+        for item, coded in rows:
+            if coded is not None and "resource" in inspect(item).unloaded:
+                set_committed_value(item, "resource", coded)
             key = (item.report_ref, None if item.report_ref else item.start_at)
             found[key].results.append(item)
     if refs:
-        for report in db.session.scalars(
-                select(RecordItem).where(RecordItem.patient_id == patient.id,
-                                         RecordItem.kind == "report",
-                                         not_in_error(as_proxy=as_proxy),
-                                         RecordItem.fhir_id.in_(refs))):
+        for report in db.session.scalars(_reports_named(as_proxy),
+                                          {"patient_id": patient.id, "refs": refs}):
             found[(report.fhir_id, None)].report = report
     listed.items = _by_day(list(found.values()))
     return listed
+
+
+#: What a results table shows of a result (see `services.result_rows`) and what places it in
+#: its group. The rest of the row stays unloaded: above all the FHIR resource, JSON to decode.
+_RESULT_SHOWN = (RecordItem.id, RecordItem.report_ref, RecordItem.start_at, RecordItem.title,
+                 RecordItem.code, RecordItem.code_system, RecordItem.value_num,
+                 RecordItem.value_text, RecordItem.unit, RecordItem.ref_low, RecordItem.ref_high,
+                 RecordItem.ref_text, RecordItem.flag, RecordItem.seen_at,
+                 RecordItem.patient_note)
+#: The resource of a result sent as text, which may be a coded answer that `display_value`
+#: names from the resource; NULL for the others.
+_CODED_RESOURCE = type_coerce(case((RecordItem.value_text.is_not(None), RecordItem.resource),
+                                   else_=None), RecordItem.resource.type)
+
+
+@cache
+def _results_of_groups(as_proxy: bool, refs: bool, moments: bool, undated: bool) -> Select:
+    """The results of the chosen groups, and the resource of those sent as text.
+
+    Built once per shape, with the patient and the groups as parameters: `patient_id`,
+    `refs` (the reports' ids) and `moments` (when results without a report were taken).
+    """
+    which = []
+    if refs:
+        which.append(RecordItem.report_ref.in_(bindparam("refs", expanding=True)))
+    if moments:
+        which.append(and_(RecordItem.report_ref.is_(None),
+                          RecordItem.start_at.in_(bindparam("moments", expanding=True))))
+    if undated:
+        which.append(and_(RecordItem.report_ref.is_(None), RecordItem.start_at.is_(None)))
+    return (select(RecordItem, _CODED_RESOURCE).options(load_only(*_RESULT_SHOWN))
+            .where(RecordItem.patient_id == bindparam("patient_id"), is_result(),
+                   not_in_error(as_proxy=as_proxy), or_(*which))
+            .order_by(RecordItem.id))
+
+
+@cache
+def _reports_named(as_proxy: bool) -> Select:
+    """The reports `refs` of patient `patient_id`, as far as a results table names them."""
+    return (select(RecordItem)
+            .options(load_only(RecordItem.id, RecordItem.fhir_id, RecordItem.title,
+                               RecordItem.code, RecordItem.code_system))
+            .where(RecordItem.patient_id == bindparam("patient_id"),
+                   RecordItem.kind == "report", not_in_error(as_proxy=as_proxy),
+                   RecordItem.fhir_id.in_(bindparam("refs", expanding=True))))
 
 
 def _by_day(groups: list[ResultGroup]) -> list[DateGroup]:
