@@ -17,15 +17,22 @@ _ADDRESS = re.compile(r"""\b(?:https?://|www\.)[^\s<>"'`]+""", re.IGNORECASE)
 _TRAILING = ".,;:!?)]}"
 
 
-def _link(address: str) -> Markup:
+#: Where one paragraph ends and the next begins: a blank line (spaces allowed).
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+_LINK = '<a href="{}" rel="noopener noreferrer nofollow">{}</a>'
+
+
+def _link(address: str) -> str:
     href = address if address.lower().startswith("http") else f"https://{address}"
-    return Markup('<a href="{}" rel="noopener noreferrer nofollow">{}</a>').format(href,
-                                                                                   address)
+    return _LINK.format(escape(href), escape(address))
 
 
-def _line(text: str) -> Markup:
-    """One line with its addresses as links, everything else escaped."""
-    parts: list[Markup] = []
+def _linked(text: str) -> str:
+    """Text with its addresses as links, everything else escaped (as markup, in a str).
+
+    Addresses never span lines (no whitespace in one), so a paragraph is done at once.
+    """
+    parts: list[str] = []
     position = 0
     for match in _ADDRESS.finditer(text):
         address = match.group(0)
@@ -36,14 +43,14 @@ def _line(text: str) -> Markup:
         parts.append(escape(text[position:match.start()]))
         parts.append(_link(address))
         position = match.start() + len(address)
+    if not parts:
+        return str(escape(text))
     parts.append(escape(text[position:]))
-    return Markup("").join(parts)
+    return "".join(parts)
 
 
 def message_html(text: str | None) -> Markup:
     """The text as paragraphs (blank lines) with line breaks, links made safe."""
-    paragraphs = re.split(r"\n\s*\n", (text or "").replace("\r\n", "\n").strip())
-    return Markup("\n").join(
-        Markup("<p>{}</p>").format(Markup("<br>\n").join(_line(line) for line in p.split("\n")))
-        for p in paragraphs if p.strip()
-    )
+    paragraphs = _PARAGRAPH_BREAK.split((text or "").replace("\r\n", "\n").strip())
+    return Markup("\n".join("<p>" + _linked(p).replace("\n", "<br>\n") + "</p>"
+                             for p in paragraphs if p.strip()))
