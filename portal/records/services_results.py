@@ -12,9 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import Select, and_, bindparam, case, func, inspect, or_, select, type_coerce
-from sqlalchemy.orm import load_only
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import Row, Select, and_, bindparam, case, func, or_, select, type_coerce
 
 from portal.extensions import db
 from portal.i18n import fmt_date
@@ -35,11 +33,15 @@ VISIT_KINDS = ("condition", "procedure", "medication", "observation")
 
 @dataclass
 class ResultGroup:
-    """Results taken together: one report's, or those sent without a report at one moment."""
+    """Results taken together: one report's, or those sent without a report at one moment.
+
+    The report and the results are rows of the columns a results table shows, named as
+    `RecordItem`'s attributes (see `_RESULT_SHOWN`), not whole items.
+    """
 
     at: datetime | None
-    report: RecordItem | None = None
-    results: list[RecordItem] = field(default_factory=list)
+    report: Row | None = None
+    results: list[Row] = field(default_factory=list)
 
 
 @dataclass
@@ -58,47 +60,52 @@ def _patient_results(patient: Patient, as_proxy: bool):
 def results_page(patient: Patient, page: int, per_page: int = GROUPS_PER_PAGE, *,
                  as_proxy: bool) -> Page:
     """One page of the patient's results as `DateGroup`s, newest first."""
-    loose_at = case((RecordItem.report_ref.is_(None), RecordItem.start_at), else_=None)
-    latest = func.max(RecordItem.start_at)
-    groups = (select(RecordItem.report_ref, loose_at.label("loose_at"), latest.label("at"))
-              .where(_patient_results(patient, as_proxy))
-              .group_by(RecordItem.report_ref, loose_at))
-    listed = paginate(groups.order_by(latest.desc().nulls_last(),
-                                      RecordItem.report_ref.is_(None), RecordItem.report_ref),
-                      page, per_page)
+    listed = paginate(_result_groups(as_proxy).params(patient_id=patient.id), page, per_page)
     chosen = listed.items
     found = {(ref, loose): ResultGroup(at=at) for ref, loose, at in chosen}
     refs = [ref for ref, _, _ in chosen if ref is not None]
     moments = [loose for ref, loose, _ in chosen if ref is None and loose is not None]
     undated = any(ref is None and loose is None for ref, loose, _ in chosen)
     if found:
-        rows = db.session.execute(
-            _results_of_groups(as_proxy, bool(refs), bool(moments), undated),
-            {"patient_id": patient.id, "refs": refs, "moments": moments})
-        for item, coded in rows:
-            if coded is not None and "resource" in inspect(item).unloaded:
-                set_committed_value(item, "resource", coded)
+        for item in db.session.execute(
+                _results_of_groups(as_proxy, bool(refs), bool(moments), undated),
+                {"patient_id": patient.id, "refs": refs, "moments": moments}):
             key = (item.report_ref, None if item.report_ref else item.start_at)
             found[key].results.append(item)
     if refs:
-        for report in db.session.scalars(_reports_named(as_proxy),
-                                          {"patient_id": patient.id, "refs": refs}):
+        for report in db.session.execute(_reports_named(as_proxy),
+                                         {"patient_id": patient.id, "refs": refs}):
             found[(report.fhir_id, None)].report = report
     listed.items = _by_day(list(found.values()))
     return listed
 
 
+@cache
+def _result_groups(as_proxy: bool) -> Select:
+    """The groups of the results of patient `patient_id` (a parameter: the statement is built
+    once), newest first: (report_ref, loose_at, at), where `loose_at` is when results without
+    a report were taken and `at` the group's latest moment."""
+    loose_at = case((RecordItem.report_ref.is_(None), RecordItem.start_at), else_=None)
+    latest = func.max(RecordItem.start_at)
+    return (select(RecordItem.report_ref, loose_at.label("loose_at"), latest.label("at"))
+            .where(RecordItem.patient_id == bindparam("patient_id"), is_result(),
+                   not_in_error(as_proxy=as_proxy))
+            .group_by(RecordItem.report_ref, loose_at)
+            .order_by(latest.desc().nulls_last(), RecordItem.report_ref.is_(None),
+                      RecordItem.report_ref))
+
+
 #: What a results table shows of a result (see `services.result_rows`) and what places it in
-#: its group. The rest of the row stays unloaded: above all the FHIR resource, JSON to decode.
+#: its group, read as plain rows that name their columns as `RecordItem` does. The resource
+#: (JSON to decode) only of results sent as text, as `display_value` reads it for those
+#: alone (they may be coded answers); None for the others.
 _RESULT_SHOWN = (RecordItem.id, RecordItem.report_ref, RecordItem.start_at, RecordItem.title,
                  RecordItem.code, RecordItem.code_system, RecordItem.value_num,
                  RecordItem.value_text, RecordItem.unit, RecordItem.ref_low, RecordItem.ref_high,
                  RecordItem.ref_text, RecordItem.flag, RecordItem.seen_at,
-                 RecordItem.patient_note)
-#: The resource of a result sent as text, which may be a coded answer that `display_value`
-#: names from the resource; NULL for the others.
-_CODED_RESOURCE = type_coerce(case((RecordItem.value_text.is_not(None), RecordItem.resource),
-                                   else_=None), RecordItem.resource.type)
+                 RecordItem.patient_note,
+                 type_coerce(case((RecordItem.value_text.is_not(None), RecordItem.resource),
+                                  else_=None), RecordItem.resource.type).label("resource"))
 
 
 @cache
@@ -116,7 +123,7 @@ def _results_of_groups(as_proxy: bool, refs: bool, moments: bool, undated: bool)
                           RecordItem.start_at.in_(bindparam("moments", expanding=True))))
     if undated:
         which.append(and_(RecordItem.report_ref.is_(None), RecordItem.start_at.is_(None)))
-    return (select(RecordItem, _CODED_RESOURCE).options(load_only(*_RESULT_SHOWN))
+    return (select(*_RESULT_SHOWN)
             .where(RecordItem.patient_id == bindparam("patient_id"), is_result(),
                    not_in_error(as_proxy=as_proxy), or_(*which))
             .order_by(RecordItem.id))
@@ -125,9 +132,8 @@ def _results_of_groups(as_proxy: bool, refs: bool, moments: bool, undated: bool)
 @cache
 def _reports_named(as_proxy: bool) -> Select:
     """The reports `refs` of patient `patient_id`, as far as a results table names them."""
-    return (select(RecordItem)
-            .options(load_only(RecordItem.id, RecordItem.fhir_id, RecordItem.title,
-                               RecordItem.code, RecordItem.code_system))
+    return (select(RecordItem.id, RecordItem.fhir_id, RecordItem.title, RecordItem.code,
+                   RecordItem.code_system)
             .where(RecordItem.patient_id == bindparam("patient_id"),
                    RecordItem.kind == "report", not_in_error(as_proxy=as_proxy),
                    RecordItem.fhir_id.in_(bindparam("refs", expanding=True))))
@@ -136,8 +142,11 @@ def _reports_named(as_proxy: bool) -> Select:
 def _by_day(groups: list[ResultGroup]) -> list[DateGroup]:
     """Consecutive groups of the same day under one heading (the groups are newest first)."""
     days: list[DateGroup] = []
+    written: dict[datetime, str] = {}  # a report's results were mostly taken together
     for group in groups:
-        day = fmt_date(group.at) if group.at else ""
+        day = ""
+        if group.at:
+            day = written.get(group.at) or written.setdefault(group.at, fmt_date(group.at))
         if not days or days[-1].day != day:
             days.append(DateGroup(day))
         days[-1].groups.append(group)
