@@ -12,11 +12,12 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from flask import g
 from flask_babel import get_locale
-from sqlalchemy import func, or_, select, true, tuple_
+from sqlalchemy import Select, bindparam, func, or_, select, true, tuple_
 
 from portal.extensions import db
 from portal.terminology.models import LANGUAGES, Term
@@ -69,11 +70,7 @@ def _terms() -> dict[tuple[str, str], Entry]:
     if g.get("_terms_checked"):
         return _copy["terms"]
     since = _copy["latest"]
-    stamp = select(func.count(Term.id).label("n"), func.max(Term.updated_at).label("latest")) \
-        .subquery()
-    rows = db.session.execute(
-        select(stamp.c.n, stamp.c.latest, *_COLUMNS).select_from(stamp)
-        .outerjoin(Term, Term.updated_at > since if since is not None else true())).all()
+    rows = db.session.execute(_stamp_and_changes(since is not None), {"since": since}).all()
     count, latest = rows[0].n, rows[0].latest
     terms = dict(_copy["terms"]) if since is not None else {}
     for row in rows:
@@ -87,6 +84,17 @@ def _terms() -> dict[tuple[str, str], Entry]:
     _copy.update(latest=latest, terms=terms)
     g._terms_checked = True
     return terms
+
+
+@cache
+def _stamp_and_changes(since: bool) -> Select:
+    """How many entries there are and the latest change, joined to the entries changed after
+    the parameter `since` (`since`: when there is a copy; else to every entry). Built once."""
+    stamp = select(func.count(Term.id).label("n"), func.max(Term.updated_at).label("latest")) \
+        .subquery()
+    return (select(stamp.c.n, stamp.c.latest, *_COLUMNS).select_from(stamp)
+            .outerjoin(Term, Term.updated_at > bindparam("since", type_=Term.updated_at.type)
+                       if since else true()))
 
 
 def forget_copy() -> None:
