@@ -20,6 +20,7 @@ from portal.records import (  # noqa: E402,F401
 bp.add_app_template_filter(services.display_value, "result_value")
 bp.add_app_template_filter(services.reference_range, "usual_range")
 bp.add_app_template_filter(services.result_rows, "result_rows")
+bp.add_app_template_global(services.links_by_id, "links_by_id")
 bp.add_app_template_filter(services.display_unit, "unit")
 bp.add_app_template_filter(services.dosage_text, "dosage")
 bp.add_app_template_filter(export.period_words, "period_words")

@@ -6,9 +6,11 @@ record: lists are paginated or bounded in SQL, never filtered or counted in Pyth
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
@@ -246,6 +248,18 @@ def result_rows(items: list[RecordItem]) -> list[ResultRow]:
     return [ResultRow(item, found.name, found.source, display_value(item, notation=notation),
                       reference_range(item, notation=notation))
             for item, found in zip(items, friendly_items(items), strict=True)]
+
+
+#: An id no item has, that `links_by_id` builds an address with.
+_ID_MARKER = 9_876_543_210_123
+
+
+def links_by_id(endpoint: str, **values) -> Callable[[int], str]:
+    """`url_for(endpoint, item_id=..., **values)` for many ids: the router builds the address
+    once, with a marker for the id that each id then takes the place of (a results page links
+    dozens of results, and building an address costs as much as the rest of its row)."""
+    head, _, tail = url_for(endpoint, item_id=_ID_MARKER, **values).rpartition(str(_ID_MARKER))
+    return lambda item_id: f"{head}{int(item_id)}{tail}"
 
 
 def precision_sent(value: Decimal) -> int:
