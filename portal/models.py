@@ -3,6 +3,7 @@ uploaded files."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 
 from flask_login import UserMixin
@@ -27,6 +28,11 @@ ROLES = ("patient", *STAFF_ROLES)
 
 #: Areas a clinic can switch on or off; a switched-off area disappears from the menu.
 FEATURES = ("records", "messages", "appointments", "billing", "family")
+
+
+def new_stamp() -> int:
+    """A random 31-bit number that marks one state of the clinic's settings."""
+    return secrets.randbelow(2**31 - 1) + 1
 
 
 class ClinicSettings(db.Model):
@@ -89,6 +95,11 @@ class ClinicSettings(db.Model):
     # -- corrections settings (migration 0012) --
     #: Months within which the clinic decides a request to correct the record.
     correction_months: Mapped[int] = mapped_column(Integer, default=1)
+    # -- (migration 0017) --
+    #: A new random number at every change (portal/clinic.py), so that each worker reads
+    #: the settings again only when they changed (a counter could come back after a
+    #: restore or a new database, with other settings under the same number).
+    stamp: Mapped[int] = mapped_column(Integer, default=new_stamp, server_default="0")
 
     def feature_on(self, name: str) -> bool:
         """Whether the clinic has switched on the area `name`."""
