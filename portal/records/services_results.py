@@ -2,8 +2,8 @@
 
 Results are paginated by group, not by row: a report (DiagnosticReport) is one group with
 all its results; results sent without a report form one group per moment they were taken.
-One page costs four queries: count the groups, pick the page's groups, load their results,
-load their reports.
+One page costs three queries: count the groups, pick the page's groups, load their results
+and reports.
 """
 
 from __future__ import annotations
@@ -70,12 +70,11 @@ def results_page(patient: Patient, page: int, per_page: int = GROUPS_PER_PAGE, *
         for item in db.session.execute(
                 _results_of_groups(as_proxy, bool(refs), bool(moments), undated),
                 {"patient_id": patient.id, "refs": refs, "moments": moments}):
-            key = (item.report_ref, None if item.report_ref else item.start_at)
-            found[key].results.append(item)
-    if refs:
-        for report in db.session.execute(_reports_named(as_proxy),
-                                         {"patient_id": patient.id, "refs": refs}):
-            found[(report.fhir_id, None)].report = report
+            if item.kind == "report":
+                found[(item.fhir_id, None)].report = item
+            else:
+                key = (item.report_ref, None if item.report_ref else item.start_at)
+                found[key].results.append(item)
     listed.items = _by_day(list(found.values()))
     return listed
 
@@ -95,22 +94,24 @@ def _result_groups(as_proxy: bool) -> Select:
                       RecordItem.report_ref))
 
 
-#: What a results table shows of a result (see `services.result_rows`) and what places it in
-#: its group, read as plain rows that name their columns as `RecordItem` does. The resource
-#: (JSON to decode) only of results sent as text, as `display_value` reads it for those
-#: alone (they may be coded answers); None for the others.
-_RESULT_SHOWN = (RecordItem.id, RecordItem.report_ref, RecordItem.start_at, RecordItem.title,
-                 RecordItem.code, RecordItem.code_system, RecordItem.value_num,
-                 RecordItem.value_text, RecordItem.unit, RecordItem.ref_low, RecordItem.ref_high,
-                 RecordItem.ref_text, RecordItem.flag, RecordItem.seen_at,
-                 RecordItem.patient_note,
+#: What a results table shows of a result (see `services.result_rows`) or a report (its
+#: caption), and what places it in its group: plain rows, their columns named as
+#: `RecordItem`'s attributes, not whole items. The resource (JSON to decode) only of results
+#: sent as text, as `display_value` reads it for those alone (they may be coded answers);
+#: None for the others.
+_RESULT_SHOWN = (RecordItem.id, RecordItem.kind, RecordItem.fhir_id, RecordItem.report_ref,
+                 RecordItem.start_at, RecordItem.title, RecordItem.code, RecordItem.code_system,
+                 RecordItem.value_num, RecordItem.value_text, RecordItem.unit,
+                 RecordItem.ref_low, RecordItem.ref_high, RecordItem.ref_text, RecordItem.flag,
+                 RecordItem.seen_at, RecordItem.patient_note,
                  type_coerce(case((RecordItem.value_text.is_not(None), RecordItem.resource),
                                   else_=None), RecordItem.resource.type).label("resource"))
 
 
 @cache
 def _results_of_groups(as_proxy: bool, refs: bool, moments: bool, undated: bool) -> Select:
-    """The results of the chosen groups, and the resource of those sent as text.
+    """The results of the chosen groups (the resource of those sent as text) and, in the same
+    query, the groups' reports (kind "report").
 
     Built once per shape, with the patient and the groups as parameters: `patient_id`,
     `refs` (the reports' ids) and `moments` (when results without a report were taken).
@@ -123,20 +124,14 @@ def _results_of_groups(as_proxy: bool, refs: bool, moments: bool, undated: bool)
                           RecordItem.start_at.in_(bindparam("moments", expanding=True))))
     if undated:
         which.append(and_(RecordItem.report_ref.is_(None), RecordItem.start_at.is_(None)))
+    shown = and_(is_result(), or_(*which))
+    if refs:
+        shown = or_(shown, and_(RecordItem.kind == "report",
+                                RecordItem.fhir_id.in_(bindparam("refs", expanding=True))))
     return (select(*_RESULT_SHOWN)
-            .where(RecordItem.patient_id == bindparam("patient_id"), is_result(),
-                   not_in_error(as_proxy=as_proxy), or_(*which))
-            .order_by(RecordItem.id))
-
-
-@cache
-def _reports_named(as_proxy: bool) -> Select:
-    """The reports `refs` of patient `patient_id`, as far as a results table names them."""
-    return (select(RecordItem.id, RecordItem.fhir_id, RecordItem.title, RecordItem.code,
-                   RecordItem.code_system)
             .where(RecordItem.patient_id == bindparam("patient_id"),
-                   RecordItem.kind == "report", not_in_error(as_proxy=as_proxy),
-                   RecordItem.fhir_id.in_(bindparam("refs", expanding=True))))
+                   not_in_error(as_proxy=as_proxy), shown)
+            .order_by(RecordItem.id))
 
 
 def _by_day(groups: list[ResultGroup]) -> list[DateGroup]:
