@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql import Select
@@ -289,15 +289,17 @@ def next_appointment(patient: Patient, now: datetime):
     """The patient's next booked appointment, for the home page: its id, start, the names
     of its type and its practitioner (a row of four columns, not three joined objects);
     None when nothing is booked."""
-    return db.session.execute(
-        select(Appointment.id, Appointment.starts_at,
-               AppointmentType.names.label("type_names"),
-               Practitioner.name.label("practitioner"))
-        .join(Appointment.appointment_type).join(Appointment.slot)
-        .join(Slot.practitioner)
-        .where(Appointment.patient_id == patient.id, Appointment.status == BOOKED,
-               Appointment.starts_at > now)
-        .order_by(Appointment.starts_at).limit(1)).first()
+    return db.session.execute(_NEXT, {"patient_id": patient.id, "now": now}).first()
+
+
+#: Built once: the home page asks it on every visit.
+_NEXT = (select(Appointment.id, Appointment.starts_at,
+                AppointmentType.names.label("type_names"),
+                Practitioner.name.label("practitioner"))
+         .join(Appointment.appointment_type).join(Appointment.slot).join(Slot.practitioner)
+         .where(Appointment.patient_id == bindparam("patient_id"), Appointment.status == BOOKED,
+                Appointment.starts_at > bindparam("now", type_=Appointment.starts_at.type))
+         .order_by(Appointment.starts_at).limit(1))
 
 
 def find_appointment(patient: Patient, appointment_id: int) -> Appointment | None:

@@ -11,7 +11,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app, g, request, session
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from portal.auth.models import UserSession
 from portal.extensions import db
@@ -35,6 +35,14 @@ def open_session(user: User) -> UserSession:
     return record
 
 
+#: The live session's two times and its user (only the user becomes an object); built once.
+_LIVE_SESSION = (select(UserSession.created_at, UserSession.last_seen_at, User)
+                 .join(User, UserSession.user_id == User.id)
+                 .where(UserSession.id == bindparam("sid"),
+                        UserSession.user_id == bindparam("user_id"),
+                        UserSession.ended_at.is_(None)))
+
+
 def load_user(user_id: str) -> User | None:
     """Flask-Login's loader: the user of this request's live session, or None.
 
@@ -44,13 +52,7 @@ def load_user(user_id: str) -> User | None:
     sid = session.get(SID_KEY)
     if not sid or not user_id.isdigit():
         return None
-    # The session's two times, not the whole row: only the user becomes an object.
-    row = db.session.execute(
-        select(UserSession.created_at, UserSession.last_seen_at, User)
-        .join(User, UserSession.user_id == User.id)
-        .where(UserSession.id == sid, UserSession.user_id == int(user_id),
-               UserSession.ended_at.is_(None))
-    ).first()
+    row = db.session.execute(_LIVE_SESSION, {"sid": sid, "user_id": int(user_id)}).first()
     if row is None:
         return None
     created_at, last_seen_at, user = row

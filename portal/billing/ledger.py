@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 
 from portal import audit
 from portal.billing.models import LedgerEntry, Payment, Statement, StatementLine
@@ -40,9 +40,13 @@ class BillingError(ValueError):
 
 def balance(patient_id: int) -> Decimal:
     """What the patient owes now (negative: the clinic owes them), in one query."""
-    total = db.session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount), 0))
-                              .where(LedgerEntry.patient_id == patient_id))
+    total = db.session.scalar(_BALANCE, {"patient_id": patient_id})
     return to_cents(total or 0)
+
+
+#: Built once: the home page and the bills page ask it on every visit.
+_BALANCE = (select(func.coalesce(func.sum(LedgerEntry.amount), 0))
+            .where(LedgerEntry.patient_id == bindparam("patient_id")))
 
 
 def statement_sums():
