@@ -12,6 +12,8 @@ from babel.numbers import NumberPattern, format_currency, parse_pattern
 from flask import Flask, current_app, g, request
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from portal.clinic import current_clinic
 from portal.types import utcnow
@@ -186,3 +188,43 @@ def init_app(app: Flask) -> None:
         npgettext=lambda context, one, many, n: translations().unpgettext(context, one, many,
                                                                            n),
         newstyle=True)
+    app.context_processor(_catalog_for_this_page)
+
+
+def _catalog_for_this_page() -> dict:
+    """`_()` and `ngettext()` bound to the reader's catalog for one page.
+
+    The functions installed above find the catalog on every call (through the request's
+    context, a hundred times a page). A page's template gets these instead, looked up
+    once when it is rendered; a template rendered outside a request, or imported without
+    context, still has the installed ones.
+    """
+    catalog = translations()
+    return {"gettext": _template_gettext(catalog.ugettext),
+            "ngettext": _template_ngettext(catalog.ungettext)}
+
+
+def _template_gettext(lookup):
+    """A template's `_("text", name=...)`: translated, safe (the text is the project's
+    own), then filled in with escaped values, as Jinja's new-style gettext does."""
+
+    @pass_context
+    def gettext(context, text, **values):
+        found = Markup(lookup(text)) if context.eval_ctx.autoescape else lookup(text)
+        return found % values  # always: "200%%" reads "200%", as with Jinja's own
+
+    return gettext
+
+
+def _template_ngettext(lookup):
+    """A template's `ngettext(one, many, n, name=...)`; `num` is `n` unless given."""
+
+    @pass_context
+    def ngettext(context, one, many, n, **values):
+        found = lookup(one, many, n)
+        if context.eval_ctx.autoescape:
+            found = Markup(found)
+        values.setdefault("num", n)
+        return found % values
+
+    return ngettext

@@ -22,3 +22,15 @@ def test_commands_outside_a_request_render_in_the_language_they_force(app, clini
     """How `flask portal send-reminders` writes a patient's mail: no request, a language."""
     with app.app_context(), force_locale("nl"):
         assert render_template_string(PAGE, n=2) == "Uitloggen|2 documenten"
+
+
+def test_a_pages_bound_catalog_escapes_fills_in_and_reads_percent_signs_as_before(app, clinic):
+    """The page's own `_()` (bound once per render) behaves as Jinja's new-style one."""
+    page = ('{{ _("Hello, %(name)s", name=who) }}|{{ _("You can zoom in to 200%% without '
+            'losing any content.") }}|{{ ngettext("%(num)d new", "%(num)d new", 22) }}')
+    with app.test_request_context("/", headers={"Accept-Language": "pl"}):
+        bound = render_template_string(page, who="<b>Ala</b>")
+        installed = app.jinja_env.from_string(page).render(who="<b>Ala</b>")
+    assert bound == installed  # the installed one, with no context processor
+    assert "&lt;b&gt;Ala&lt;/b&gt;" in bound and "<b>" not in bound
+    assert "200%" in bound and "%%" not in bound
