@@ -70,8 +70,11 @@ _BLANK_REPLY_FIELDS: dict[tuple, Markup] = {}
 
 def _reply_fields(form: ReplyForm, limit_mb: float) -> Markup | None:
     """The fields of a blank reply form, written once per language and limit; None for a
-    form sent back with what was typed and its errors (written with the page)."""
-    if form.is_submitted() or form.errors or current_app.jinja_env.auto_reload:
+    form with something in it (sent back with its errors, or what was typed before a
+    timeout, restored): that one is written with the page."""
+    blank = not (form.is_submitted() or form.restored or form.errors
+                 or form.body.data or form.attachment.data)
+    if not blank or current_app.jinja_env.auto_reload:
         return None
     key = (locale_str(), format_locale(), limit_mb)
     fields = _BLANK_REPLY_FIELDS.get(key)
