@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 from flask import Flask, current_app, request, url_for
 from flask_babel import gettext
@@ -126,14 +127,17 @@ MENU_BADGES = {
 
 def language_links() -> list[dict]:
     """One plain link per language, returning to this page."""
-    from flask import current_app
-
     here = request.full_path.rstrip("?") if request.endpoint else "/"
-    return [
-        {"code": code, "name": name, "current": code == locale_str(),
-         "url": url_for("help.set_language", code=code, next=here)}
-        for code, name in current_app.config["LANGUAGES"].items()
-    ]
+    back = "?" + urlencode({"next": here}, safe="/:;?@!$'()*,")
+    current = locale_str()
+    urls = current_app.extensions.setdefault("portal.language_urls", {})
+    key = request.script_root
+    if key not in urls:
+        urls[key] = {code: url_for("help.set_language", code=code)
+                     for code in current_app.config["LANGUAGES"]}
+    return [{"code": code, "name": name, "current": code == current,
+             "url": urls[key][code] + back}
+            for code, name in current_app.config["LANGUAGES"].items()]
 
 
 def hx_headers() -> str:

@@ -119,3 +119,16 @@ def test_boosted_and_history_restore_requests_get_the_full_page(client, clinic, 
     login_as(client, make_user(role="front_desk"))
     response = client.get("/staff/patients", headers={"HX-Request": "true", header: "true"})
     assert b"<html" in response.data
+
+
+def test_language_links_return_to_this_page_with_its_query(app, clinic):
+    from flask import url_for
+
+    from portal.templating import language_links
+
+    here = "/record/results?page=2&q=ż b"
+    with app.test_request_context(here):
+        links = language_links()
+        assert [link["url"] for link in links] == [
+            url_for("help.set_language", code=code, next=here) for code in ("en", "nl", "pl")]
+    assert links[1]["url"] == "/language/nl?next=/record/results?page%3D2%26q%3D%C5%BC+b"
