@@ -91,6 +91,22 @@ def test_reply_archive_and_back(client, teams):
     assert "Knee" in client.get("/messages").get_data(as_text=True)
 
 
+def test_the_reply_form_shows_what_was_typed_before_a_timeout(client, teams):
+    """The blank reply form's fields are written once; a restored form's are its own."""
+    login_as(client, make_user())
+    send(client, teams["doctors"], "Knee", "My knee hurts")
+    thread = threads()[0]
+    blank = client.get(f"/messages/{thread.id}").get_data(as_text=True)
+    assert 'id="body"' in blank and "My words &lt;kept&gt;" not in blank
+    with client.session_transaction() as session:
+        session["stashed_form"] = {"path": f"/messages/{thread.id}",
+                                   "data": [["body", "My words <kept>"]]}
+    page = client.get(f"/messages/{thread.id}").get_data(as_text=True)
+    assert "My words &lt;kept&gt;</textarea>" in page
+    assert "My words &lt;kept&gt;" not in client.get(f"/messages/{thread.id}").get_data(
+        as_text=True)
+
+
 def test_outside_opening_hours_an_automatic_answer_follows(client, teams, clinic):
     clinic.opening_hours = {}
     db.session.commit()
