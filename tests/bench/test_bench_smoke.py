@@ -311,3 +311,21 @@ def test_wrk_reports_its_percentiles_other_answers_and_its_own_cpu():
     assert server.seen[0]["Cookie"] == "a=b"
     assert 0 < result["p50_ms"] <= result["p95_ms"] <= result["p99_ms"]
     assert result["client_cpu_seconds"] > 0
+
+
+def test_the_sampler_counts_only_samples_taken_inside_requests(tmp_path):
+    from bench.sample import shares
+
+    folded = tmp_path / "samples.txt"
+    folded.write_text(
+        "main (run.py:1);setup (bench/sample.py:40) 7\n"
+        "main (run.py:1);Flask.wsgi_app (flask/app.py:1479);render (portal/rendering.py:15);"
+        "Template.render (jinja2/environment.py:1275) 3\n"
+        "main (run.py:1);Flask.wsgi_app (flask/app.py:1479);load_user (auth/sessions.py:50) 1\n"
+        "main (run.py:1);Flask.wsgi_app (flask/app.py:1479);render (portal/rendering.py:16) 1\n")
+    total, inclusive, exclusive = shares(folded)
+    assert total == 5
+    assert inclusive["Flask.wsgi_app (app.py)"] == 5
+    assert inclusive["render (rendering.py)"] == 4  # two lines of it, counted once a sample
+    assert exclusive == {"Template.render (environment.py)": 3,
+                         "load_user (sessions.py)": 1, "render (rendering.py)": 1}
