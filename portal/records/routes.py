@@ -100,7 +100,7 @@ _PANEL_PERMISSION = {p.value: p for p in Permission}
 def _dashboard(patient):
     shows_records = (current_clinic().feature_on("records")
                      and may(current_user, Permission.VIEW_RECORD, patient))
-    latest, count = (services.new_results(patient, as_proxy=acting_as_proxy(patient))
+    latest, count = (services_results.new_results(patient, as_proxy=acting_as_proxy(patient))
                      if shows_records else ([], 0))
     return render("records/dashboard.html", "new_results", patient=patient,
                   shows_records=shows_records, latest=latest, new_count=count,

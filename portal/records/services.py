@@ -121,20 +121,6 @@ def overview(patient: Patient, *, as_proxy: bool) -> Overview:
     return result
 
 
-def new_results(patient: Patient, limit: int = 5, *,
-                as_proxy: bool) -> tuple[list[RecordItem], int]:
-    """The newest results the patient has not opened yet (at most `limit`), and how many."""
-    rows = db.session.execute(
-        select(RecordItem, func.count().over())
-        .where(RecordItem.patient_id == patient.id, is_result(), not_in_error(as_proxy=as_proxy),
-               RecordItem.seen_at.is_(None))
-        # Of results taken together, those outside the usual range first.
-        .order_by(RecordItem.start_at.desc().nulls_last(), RecordItem.flag.is_(None),
-                  RecordItem.id.desc())
-        .limit(limit)).all()
-    return [item for item, _ in rows], (rows[0][1] if rows else 0)
-
-
 def mark_seen(item: RecordItem) -> None:
     """Note that the patient has opened the result (it is no longer "new").
 

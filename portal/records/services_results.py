@@ -108,6 +108,26 @@ _RESULT_SHOWN = (RecordItem.id, RecordItem.kind, RecordItem.fhir_id, RecordItem.
                                   else_=None), RecordItem.resource.type).label("resource"))
 
 
+def new_results(patient: Patient, limit: int = 5, *, as_proxy: bool) -> tuple[list, int]:
+    """The newest results the patient has not opened yet (at most `limit`, as plain rows of
+    what a results table shows), and how many there are."""
+    rows = db.session.execute(_unseen_results(as_proxy),
+                              {"patient_id": patient.id, "limit": limit}).all()
+    return rows, (rows[0].total if rows else 0)
+
+
+@cache
+def _unseen_results(as_proxy: bool) -> Select:
+    """The patient's results not yet opened, with how many in all; built once."""
+    return (select(*_RESULT_SHOWN, func.count().over().label("total"))
+            .where(RecordItem.patient_id == bindparam("patient_id"), is_result(),
+                   not_in_error(as_proxy=as_proxy), RecordItem.seen_at.is_(None))
+            # Of results taken together, those outside the usual range first.
+            .order_by(RecordItem.start_at.desc().nulls_last(), RecordItem.flag.is_(None),
+                      RecordItem.id.desc())
+            .limit(bindparam("limit")))
+
+
 @cache
 def _results_of_groups(as_proxy: bool, refs: bool, moments: bool, undated: bool) -> Select:
     """The results of the chosen groups (the resource of those sent as text) and, in the same

@@ -81,7 +81,7 @@ def test_unreleased_results_are_invisible_to_the_patient(app, client, held):
     login_as(client, user)
     assert "Glucose" not in client.get("/home").get_data(as_text=True)
     assert services.overview(patient, as_proxy=False).counts["observation"] == 0
-    assert services.new_results(patient, as_proxy=False) == ([], 0)
+    assert services_results.new_results(patient, as_proxy=False) == ([], 0)
     assert services_results.results_page(patient, 1, as_proxy=False).total == 0
     assert services.find_item(patient, "observation", _item("obs-glucose").id,
                               as_proxy=False) is None
