@@ -308,9 +308,13 @@ def unread_for_patient(patient_id: int) -> int:
     """
     counted = g.setdefault("unread_for_patient", {})
     if patient_id not in counted:
-        counted[patient_id] = db.session.scalar(select(func.count(Thread.id)).where(
-            Thread.patient_id == patient_id, Thread.unread_by_patient.is_(True))) or 0
+        counted[patient_id] = db.session.scalar(_UNREAD, {"patient_id": patient_id}) or 0
     return counted[patient_id]
+
+
+#: Built once: every page a patient sees counts it (the menu's badge).
+_UNREAD = select(func.count(Thread.id)).where(Thread.patient_id == bindparam("patient_id"),
+                                              Thread.unread_by_patient.is_(True))
 
 
 def _patient_read_state_changed() -> None:
