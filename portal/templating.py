@@ -84,7 +84,7 @@ def menu() -> list[dict]:
          "label": gettext("%(name)s's record", name=whose)
          if whose and endpoint == "records.overview" else label,
          "current": request.endpoint == endpoint,
-         "badge": MENU_BADGES.get(endpoint)}
+         "badge": endpoint in MENU_BADGES}
         for endpoint, label, feature, *roles in items
         if (feature is None or clinic.feature_on(feature)) and (not roles or role in roles[0])
         and (allowed is None or feature not in AREA_PERMISSIONS
@@ -117,12 +117,9 @@ def _acting_permissions():
     return permissions_for(user, acting_patient_id(user))
 
 
-#: Menu entries that show a count next to their label: endpoint -> template that renders
-#: it (the template computes the count, so a page without the menu entry pays nothing).
-MENU_BADGES = {
-    "messages.inbox": "messages/_unread.html",
-    "messages.staff_inbox": "messages/_unread.html",
-}
+#: Menu entries that show the unread count next to their label (the layout counts only when
+#: the menu has such an entry, so a page without it pays nothing).
+MENU_BADGES = frozenset({"messages.inbox", "messages.staff_inbox"})
 
 
 def language_links() -> list[dict]:
