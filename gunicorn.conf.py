@@ -31,8 +31,10 @@ threads = int(os.environ.get("PORTAL_THREADS") or 4)
 timeout = 30
 graceful_timeout = 30
 keepalive = 5
-# Replace each worker now and then, so that slow growth of memory cannot build up.
-max_requests = 2000
+# Replace each worker now and then, so that slow growth of memory cannot build up. Each new
+# worker starts cold (its first pages compile their statements), so not too often: at a busy
+# clinic's 5 requests a second, about every hour per worker.
+max_requests = 10000
 max_requests_jitter = 200
 # Heartbeat files in memory, not on a disk that may stall.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
@@ -65,7 +67,13 @@ def post_fork(server, worker):
 
 
 def when_ready(server):
-    """Warn when rate limits would be counted in each worker alone."""
+    """Compile every template before the workers are forked (each starts with them), and
+    warn when rate limits would be counted in each worker alone."""
+    app = server.app.wsgi() if preload_app else None
+    if hasattr(app, "jinja_env"):
+        from portal.templating import compile_templates
+
+        server.log.info("Compiled %d templates for the workers", compile_templates(app))
     storage = os.environ.get("PORTAL_RATELIMIT_STORAGE_URI", "database://")
     if server.cfg.workers > 1 and storage.startswith("memory://"):
         server.log.warning(

@@ -10,6 +10,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from jinja2.utils import LRUCache
 
 from portal.clinic import current_clinic
 from portal.i18n import format_locale, locale_str
@@ -140,6 +141,23 @@ def language_links() -> list[dict]:
 def hx_headers() -> str:
     """The JSON that `<body hx-headers>` sends with every htmx request (CSRF token)."""
     return json.dumps({"X-CSRFToken": generate_csrf()})
+
+
+def compile_templates(app: Flask) -> int:
+    """Compile every template now, and keep them all (returns how many).
+
+    gunicorn loads the app once and forks its workers from it: templates compiled here are
+    every worker's from its first request, also after a worker is replaced, instead of
+    each new worker compiling them on its first pages (some 60 ms on the home page).
+    """
+    names = app.jinja_env.list_templates(filter_func=lambda name: name.endswith(
+        (".html", ".txt")))
+    if app.jinja_env.cache is not None and getattr(app.jinja_env.cache, "capacity", 0) < \
+            len(names):
+        app.jinja_env.cache = LRUCache(len(names) + 50)
+    for name in names:
+        app.jinja_env.get_template(name)
+    return len(names)
 
 
 def init_app(app: Flask) -> None:

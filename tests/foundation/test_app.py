@@ -151,3 +151,18 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(app, db):
     with db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_every_template_compiles_before_the_workers_are_forked(app):
+    """gunicorn.conf.py's when_ready compiles them all in the master: each worker, also one
+    that replaces another, starts with them compiled and kept."""
+    from pathlib import Path
+
+    from portal.templating import compile_templates
+
+    files = [path for path in (Path(__file__).resolve().parents[2] / "templates").rglob("*")
+             if path.suffix in (".html", ".txt")]
+    assert compile_templates(app) == len(files)
+    assert len(app.jinja_env.cache) >= len(files)
+    assert "compile_templates" in (Path(__file__).resolve().parents[2]
+                                   / "gunicorn.conf.py").read_text()
