@@ -51,23 +51,29 @@ def _cpu_per_request(client, path: str, n: int, profiler=None) -> float:
     return (time.thread_time() - began) * 1000 / n
 
 
+def demo_in_process(instance: Path):
+    """The portal in this process on a new demo instance in `instance` (production
+    settings), a test client signed in as Oliver, and the benchmarked pages' paths."""
+    env = prepare.portal_env(instance, "production", secrets.token_hex(32))
+    prepare._flask(env, "db", "upgrade")
+    prepare._flask(env, "portal", "demo")
+    os.environ.update(env)
+    os.environ["PORTAL_SECURE_COOKIES"] = "0"
+    from portal import create_app
+
+    app = create_app()
+    with app.app_context():
+        thread = prepare.first_thread_of(prepare.SMALL_USER)
+    client = app.test_client()
+    sign_in_client(client, prepare.SMALL_USER, prepare.demo_password())
+    return app, client, {**PAGES, "thread": f"/messages/{thread}"}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = options(argv)
     instance = Path(tempfile.mkdtemp(prefix="portal-profile-"))
     try:
-        env = prepare.portal_env(instance, "production", secrets.token_hex(32))
-        prepare._flask(env, "db", "upgrade")
-        prepare._flask(env, "portal", "demo")
-        os.environ.update(env)
-        os.environ["PORTAL_SECURE_COOKIES"] = "0"
-        from portal import create_app
-
-        app = create_app()
-        with app.app_context():
-            thread = prepare.first_thread_of(prepare.SMALL_USER)
-        paths = {**PAGES, "thread": f"/messages/{thread}"}
-        client = app.test_client()
-        sign_in_client(client, prepare.SMALL_USER, prepare.demo_password())
+        app, client, paths = demo_in_process(instance)
         anonymous = app.test_client()
 
         os.environ["PORTAL_INSTANCE_DIR"] = str(instance / "floor")

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import os
-import secrets
 import shutil
 import subprocess
 import sys
@@ -43,26 +41,14 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
 
 def _loop(page: str, requests: int) -> None:
     """Run inside py-spy: set up, then request `page` over and over."""
-    from bench import prepare
-    from bench.queries import sign_in_client
+    from bench.profile import demo_in_process
 
     instance = Path(tempfile.mkdtemp(prefix="portal-sample-"))
     try:
-        env = prepare.portal_env(instance, "production", secrets.token_hex(32))
-        prepare._flask(env, "db", "upgrade")
-        prepare._flask(env, "portal", "demo")
-        os.environ.update(env)
-        os.environ["PORTAL_SECURE_COOKIES"] = "0"
-        from portal import create_app
-
-        app = create_app()
-        with app.app_context():
-            thread = prepare.first_thread_of(prepare.SMALL_USER)
-        path = {"sign-in": "/sign-in", "dashboard": "/home", "results": "/record/results",
-                "thread": f"/messages/{thread}"}[page]
-        client = app.test_client()
-        if page != "sign-in":
-            sign_in_client(client, prepare.SMALL_USER, prepare.demo_password())
+        app, client, paths = demo_in_process(instance)
+        if page == "sign-in":
+            client = app.test_client()  # signed out
+        path = paths[page]
         for _ in range(50):  # warm: templates compiled, statements cached
             assert client.get(path).status_code == 200, path
         began = time.thread_time()
