@@ -54,18 +54,19 @@ PUBLIC_MENU = (
 )
 
 
-def plain_url(endpoint: str) -> str:
-    """`url_for(endpoint)` for an endpoint that takes no arguments, built once per app.
+def plain_url(endpoint: str, **values: str) -> str:
+    """`url_for(endpoint, **values)` for an address that is the same on every page (no query,
+    nothing of the reader's), built once per app.
 
-    The menu, the header and the footer link to the same dozen pages on every page; each
-    `url_for` costs a trip through the URL map. The address depends only on the endpoint
-    and the script root the app is served under, so that pair is the key.
+    The menu, the header, the footer and the language links point to the same dozen pages
+    on every page; each `url_for` costs a trip through the URL map. The address depends
+    only on the endpoint, its values and the script root the app is served under.
     """
     cache = current_app.extensions.setdefault("portal.plain_urls", {})
-    key = (endpoint, request.script_root)
+    key = (endpoint, request.script_root, *sorted(values.items()))
     url = cache.get(key)
     if url is None:
-        url = cache[key] = url_for(endpoint)
+        url = cache[key] = url_for(endpoint, **values)
     return url
 
 
@@ -128,13 +129,8 @@ def language_links() -> list[dict]:
     here = request.full_path.rstrip("?") if request.endpoint else "/"
     back = "?" + urlencode({"next": here}, safe="/:;?@!$'()*,")
     current = locale_str()
-    urls = current_app.extensions.setdefault("portal.language_urls", {})
-    key = request.script_root
-    if key not in urls:
-        urls[key] = {code: url_for("help.set_language", code=code)
-                     for code in current_app.config["LANGUAGES"]}
     return [{"code": code, "name": name, "current": code == current,
-             "url": urls[key][code] + back}
+             "url": plain_url("help.set_language", code=code) + back}
             for code, name in current_app.config["LANGUAGES"].items()]
 
 
