@@ -25,6 +25,12 @@ HOST_PREFIX = "__Host-"
 LANG_COOKIE_SECONDS = 365 * 24 * 3600
 
 
+def N_(text: str) -> str:
+    """Mark `text` for the catalogs without translating it (Babel's extractor knows `N_`):
+    for labels kept in tables and translated when shown, with the page's catalog."""
+    return text
+
+
 def lang_cookie_name() -> str:
     """The language cookie's name: `__Host-lang` when cookies are Secure (production)."""
     return f"{HOST_PREFIX}{LANG_COOKIE}" if current_app.config["SESSION_COOKIE_SECURE"] \
@@ -69,7 +75,13 @@ def _tz() -> ZoneInfo:
 
 def locale_str() -> str:
     """The reader's language code: en, nl or pl."""
-    return str(get_locale() or "en")
+    locale = get_locale()
+    return _code_of(locale) if locale is not None else "en"
+
+
+#: A locale's code, written once per locale: Babel builds the text anew on each `str()`,
+#: and a page asks for it a dozen times (its dates, its numbers, its language links).
+_code_of = lru_cache(maxsize=16)(str)
 
 
 def format_locale() -> str:
@@ -216,12 +228,40 @@ def _template_gettext(lookup):
     """A template's `_("text", name=...)`: translated, safe (the text is the project's
     own), then filled in with escaped values, as Jinja's new-style gettext does."""
 
+    kept = _written_for(lookup)
+
     @pass_context
     def gettext(context, text, **values):
-        found = Markup(lookup(text)) if context.eval_ctx.autoescape else lookup(text)
+        autoescape = context.eval_ctx.autoescape
+        if not values:
+            # A text without values reads the same on every page: written once per catalog.
+            written = kept.get((text, autoescape))
+            if written is None:
+                if len(kept) >= _WRITTEN_MAX:  # a text from data, not a template's own
+                    kept.clear()
+                found = Markup(lookup(text)) if autoescape else lookup(text)
+                written = kept[(text, autoescape)] = found % {}  # "200%%" reads "200%"
+            return written
+        found = Markup(lookup(text)) if autoescape else lookup(text)
         return found % values  # always: "200%%" reads "200%", as with Jinja's own
 
     return gettext
+
+
+_WRITTEN_MAX = 4096
+
+
+def _written_for(lookup) -> dict:
+    """The texts without values already written from the catalog `lookup` belongs to.
+
+    Kept on the catalog (Flask-Babel keeps one per language for the app's life), so a
+    reloaded or forced catalog starts empty.
+    """
+    catalog = lookup.__self__
+    kept = getattr(catalog, "_portal_written", None)
+    if kept is None:
+        kept = catalog._portal_written = {}
+    return kept
 
 
 def _template_ngettext(lookup):

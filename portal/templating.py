@@ -11,46 +11,48 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from jinja2.utils import LRUCache
+from markupsafe import Markup
 
 from portal.clinic import current_clinic
-from portal.i18n import format_locale, locale_str
+from portal.i18n import N_, format_locale, locale_str, translations
 
-#: (endpoint, label, feature that must be on or None[, staff roles that see it])
+#: (endpoint, label, feature that must be on or None[, staff roles that see it]); labels are
+#: marked for the catalogs and translated when the menu is built (see `menu`).
 PATIENT_MENU = (
-    ("records.dashboard", _l("Home"), None),
-    ("records.overview", _l("My record"), "records"),
-    ("records.results", _l("Results"), "records"),
-    ("messages.inbox", _l("Messages"), "messages"),
-    ("appointments.index", _l("Appointments"), "appointments"),
-    ("questionnaires.forms_list", _l("Forms"), "appointments"),
-    ("billing.overview", _l("Bills"), "billing"),
-    ("family.index", _l("Family"), "family"),
-    ("account.profile", _l("My details"), None),
+    ("records.dashboard", N_("Home"), None),
+    ("records.overview", N_("My record"), "records"),
+    ("records.results", N_("Results"), "records"),
+    ("messages.inbox", N_("Messages"), "messages"),
+    ("appointments.index", N_("Appointments"), "appointments"),
+    ("questionnaires.forms_list", N_("Forms"), "appointments"),
+    ("billing.overview", N_("Bills"), "billing"),
+    ("family.index", N_("Family"), "family"),
+    ("account.profile", N_("My details"), None),
 )
 STAFF_MENU = (
-    ("staff.patients", _l("Patients"), None),
-    ("records.results_to_release", _l("Results to release"), "records", ("clinician", "admin")),
-    ("terminology.terms", _l("Names patients read"), "records", ("clinician", "admin")),
-    ("corrections.staff_list", _l("Correction requests"), "records", ("clinician", "admin")),
-    ("messages.staff_inbox", _l("Messages"), "messages", ("admin", "clinician", "front_desk",
+    ("staff.patients", N_("Patients"), None),
+    ("records.results_to_release", N_("Results to release"), "records", ("clinician", "admin")),
+    ("terminology.terms", N_("Names patients read"), "records", ("clinician", "admin")),
+    ("corrections.staff_list", N_("Correction requests"), "records", ("clinician", "admin")),
+    ("messages.staff_inbox", N_("Messages"), "messages", ("admin", "clinician", "front_desk",
                                                            "billing")),
-    ("messages.staff_prescriptions", _l("Repeat prescriptions"), "messages",
+    ("messages.staff_prescriptions", N_("Repeat prescriptions"), "messages",
      ("clinician", "admin")),
-    ("messages.teams_list", _l("Teams"), "messages", ("admin",)),
-    ("appointments.staff_day", _l("Appointments"), "appointments",
+    ("messages.teams_list", N_("Teams"), "messages", ("admin",)),
+    ("appointments.staff_day", N_("Appointments"), "appointments",
      ("admin", "clinician", "front_desk")),
-    ("questionnaires.staff_forms", _l("Forms"), "appointments", ("clinician", "admin")),
-    ("billing.staff_balances", _l("Billing"), "billing", ("billing", "admin")),
-    ("family.staff_requests", _l("Proxy access"), "family", ("front_desk", "admin")),
-    ("staff.accounts", _l("Staff accounts"), None, ("admin",)),
-    ("staff.outgoing_mail", _l("Outgoing mail"), None, ("admin",)),
-    ("staff.audit_search", _l("Audit trail"), None, ("admin",)),
-    ("account.profile", _l("My details"), None),
+    ("questionnaires.staff_forms", N_("Forms"), "appointments", ("clinician", "admin")),
+    ("billing.staff_balances", N_("Billing"), "billing", ("billing", "admin")),
+    ("family.staff_requests", N_("Proxy access"), "family", ("front_desk", "admin")),
+    ("staff.accounts", N_("Staff accounts"), None, ("admin",)),
+    ("staff.outgoing_mail", N_("Outgoing mail"), None, ("admin",)),
+    ("staff.audit_search", N_("Audit trail"), None, ("admin",)),
+    ("account.profile", N_("My details"), None),
 )
 PUBLIC_MENU = (
-    ("help.home", _l("Home"), None),
-    ("help.sign_in_help", _l("Help signing in"), None),
-    ("help.faq", _l("Questions"), None),
+    ("help.home", N_("Home"), None),
+    ("help.sign_in_help", N_("Help signing in"), None),
+    ("help.faq", N_("Questions"), None),
 )
 
 
@@ -80,11 +82,13 @@ def menu() -> list[dict]:
     role = current_user.role if current_user.is_authenticated else None
     allowed = _acting_permissions() if items is PATIENT_MENU else None
     whose = _acting_for_name() if items is PATIENT_MENU else None
+    # The page's catalog, found once (a lazy string would find it again for each label).
+    translate = translations().ugettext
     return [
         {"url": plain_url(endpoint),
-         # gettext, not the lazy string: the latter is treated as markup, and a name is not.
+         # A label is the project's own text (markup); a name is not, so it is escaped.
          "label": gettext("%(name)s's record", name=whose)
-         if whose and endpoint == "records.overview" else label,
+         if whose and endpoint == "records.overview" else Markup(translate(label)),
          "current": request.endpoint == endpoint,
          "badge": endpoint in MENU_BADGES}
         for endpoint, label, feature, *roles in items

@@ -34,3 +34,17 @@ def test_a_pages_bound_catalog_escapes_fills_in_and_reads_percent_signs_as_befor
     assert bound == installed  # the installed one, with no context processor
     assert "&lt;b&gt;Ala&lt;/b&gt;" in bound and "<b>" not in bound
     assert "200%" in bound and "%%" not in bound
+
+
+
+def test_a_text_written_once_per_catalog_stays_in_its_language(app, clinic):
+    """`_()` without values is written once per catalog and kept: the same text read in
+    another language is not given the kept one, and "%%" still reads "%"."""
+    page = '{{ _("Sign out") }}|{{ _("You can zoom in to 200%% without losing any content.") }}'
+    for _ in range(2):  # the second round reads what the first one kept
+        for language, signed_out in (("nl", "Uitloggen"), ("pl", "Wyloguj się"),
+                                     ("en", "Sign out")):
+            with app.test_request_context("/"), force_locale(language):
+                shown = render_template_string(page)
+            assert shown.startswith(f"{signed_out}|"), shown
+            assert "200%" in shown and "%%" not in shown
