@@ -1,7 +1,8 @@
 """The one pager: every list of the portal pages through `paginate`, `PORTAL_PAGE_SIZE` a page.
 
-A page costs two queries (the count and the rows) however long the list, and a page
-number beyond the end shows the last page.
+A page costs one query however long the list: its rows, each with the length of the whole
+list (a window count). Only a page number beyond the end, which brings no rows, costs two
+more (the count, then the last page's rows): it shows the last page.
 """
 
 from __future__ import annotations
@@ -69,12 +70,48 @@ def clamp(page: int | None, total: int, per_page: int) -> int:
     return min(max(page, 1), max(1, ceil(total / per_page)))
 
 
+#: The length of the whole list, next to each row of a page: a window over every row the
+#: statement selects, counted before LIMIT and OFFSET take the page. One column object, so
+#: that a list's statement with it is the same statement (and cache key) on every request.
+_TOTAL = func.count().over().label("paging_total")
+
+
 def paginate(statement: Select, page: int | None = None, per_page: int | None = None) -> Page:
-    """Run `statement` for one page: model objects when it selects one entity, else rows."""
+    """Run `statement` for one page: model objects when it selects one entity, else rows.
+
+    `statement` has no LIMIT, OFFSET or DISTINCT of its own (a window counts the rows
+    before DISTINCT removes any: such a statement is counted in a query of its own).
+    """
     per_page = per_page or page_size()
+    page = max(page_number() if page is None else page, 1)
+    one_entity = len(statement.column_descriptions) == 1
+    if statement._distinct:
+        return _counted_apart(statement, page, per_page, one_entity)
+    result = db.session.execute(statement.add_columns(_TOTAL)
+                                .limit(per_page).offset((page - 1) * per_page))
+    if one_entity:
+        rows = result.all()
+        if rows:
+            return Page([row[0] for row in rows], page, per_page, rows[-1][-1])
+    else:
+        # The rows callers see are rows of the statement's own columns, without the total.
+        frozen = result.freeze()
+        if frozen.data:
+            rows = frozen().columns(*range(len(statement.column_descriptions))).all()
+            return Page(rows, page, per_page, frozen.data[-1][-1])
+    if page == 1:
+        return Page([], 1, per_page, 0)
+    return _counted_apart(statement, page, per_page, one_entity)
+
+
+def _counted_apart(statement: Select, page: int, per_page: int, one_entity: bool) -> Page:
+    """The page (the last page when `page` is beyond it) with the count in a query of its
+    own: for a page number beyond the end, and for a DISTINCT statement."""
     total = db.session.scalar(select(func.count()).select_from(statement.order_by(None)
                                                                .subquery())) or 0
     page = clamp(page, total, per_page)
+    if total == 0:
+        return Page([], page, per_page, 0)
     result = db.session.execute(statement.limit(per_page).offset((page - 1) * per_page))
-    rows = result.scalars().all() if len(statement.column_descriptions) == 1 else result.all()
+    rows = result.scalars().all() if one_entity else result.all()
     return Page(list(rows), page, per_page, total)
