@@ -225,15 +225,18 @@ class ResultRow:
     usual: str | None
 
 
-def result_rows(items: list[RecordItem]) -> list[ResultRow]:
-    """The rows of a results table, with the names and the reader's notation looked up once
-    for the whole table."""
-    from portal.terminology.services import friendly_items
+def result_rows(items: list[RecordItem], names: list | None = None) -> list[ResultRow]:
+    """The rows of a results table, with the reader's notation looked up once for the whole
+    table. `names`: the items' friendly names (`Friendly`) when the caller selected them with
+    the items; else they are looked up, once for the whole table."""
+    if names is None:
+        from portal.terminology.services import friendly_items
 
+        names = friendly_items(items)
     notation = format_locale()
     return [ResultRow(item, found.name, found.source, display_value(item, notation=notation),
                       reference_range(item, notation=notation))
-            for item, found in zip(items, friendly_items(items), strict=True)]
+            for item, found in zip(items, names, strict=True)]
 
 
 #: An id no item has, that `links_by_id` builds an address with.

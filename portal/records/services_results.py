@@ -2,8 +2,8 @@
 
 Results are paginated by group, not by row: a report (DiagnosticReport) is one group with
 all its results; results sent without a report form one group per moment they were taken.
-One page costs three queries: count the groups, pick the page's groups, load their results
-and reports.
+One page costs two queries: pick the page's groups (with how many there are), load their
+results and reports with their friendly names.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Row, Select, and_, bindparam, case, func, or_, select, type_coerce
 
@@ -19,7 +20,16 @@ from portal.i18n import fmt_date
 from portal.models import Patient
 from portal.paging import Page, paginate
 from portal.records.models import RecordItem
-from portal.records.services import is_result, newest_first, not_in_error
+from portal.records.services import (
+    ResultRow,
+    is_result,
+    newest_first,
+    not_in_error,
+    result_rows,
+)
+
+if TYPE_CHECKING:
+    from portal.terminology.services import Friendly
 
 #: Results pages show this many groups (reports, or results taken together) each.
 GROUPS_PER_PAGE = 8
@@ -35,13 +45,15 @@ VISIT_KINDS = ("condition", "procedure", "medication", "observation")
 class ResultGroup:
     """Results taken together: one report's, or those sent without a report at one moment.
 
-    The report and the results are rows of the columns a results table shows, named as
-    `RecordItem`'s attributes (see `_RESULT_SHOWN`), not whole items.
+    The report is a row of the columns a results table shows, named as `RecordItem`'s
+    attributes (see `_RESULT_SHOWN`), not a whole item, and `caption` its friendly name;
+    the results are the rows of the group's table (`ResultRow`s of such rows).
     """
 
     at: datetime | None
     report: Row | None = None
-    results: list[Row] = field(default_factory=list)
+    results: list[ResultRow] = field(default_factory=list)
+    caption: Friendly | None = None
 
 
 @dataclass
@@ -75,8 +87,23 @@ def results_page(patient: Patient, page: int, per_page: int = GROUPS_PER_PAGE, *
             else:
                 key = (item.report_ref, None if item.report_ref else item.start_at)
                 found[key].results.append(item)
+    from portal.terminology.services import friendly_names_joined
+
+    for group in found.values():
+        group.results = _named(group.results)
+        if group.report is not None:
+            group.caption = friendly_names_joined((group.report,))[0]
     listed.items = _by_day(list(found.values()))
     return listed
+
+
+def _named(rows: list[Row]) -> list[ResultRow]:
+    """The rows of a results table, named by the names selected with them."""
+    from portal.terminology.services import friendly_names_joined
+
+    if not rows:
+        return []
+    return result_rows(rows, friendly_names_joined(rows))
 
 
 @cache
@@ -98,7 +125,7 @@ def _result_groups(as_proxy: bool) -> Select:
 #: caption), and what places it in its group: plain rows, their columns named as
 #: `RecordItem`'s attributes, not whole items. The resource (JSON to decode) only of results
 #: sent as text, as `display_value` reads it for those alone (they may be coded answers);
-#: None for the others.
+#: None for the others. The statements add the friendly names (`_with_names`).
 _RESULT_SHOWN = (RecordItem.id, RecordItem.kind, RecordItem.fhir_id, RecordItem.report_ref,
                  RecordItem.start_at, RecordItem.title, RecordItem.code, RecordItem.code_system,
                  RecordItem.value_num, RecordItem.value_text, RecordItem.unit,
@@ -108,18 +135,27 @@ _RESULT_SHOWN = (RecordItem.id, RecordItem.kind, RecordItem.fhir_id, RecordItem.
                                   else_=None), RecordItem.resource.type).label("resource"))
 
 
+def _with_names(*columns) -> Select:
+    """A select of `columns` of record items with their terms' names (outer-joined): the
+    names come with the rows, not from a lookup of their own."""
+    from portal.terminology.services import TERM_NAMES, Term, term_of
+
+    return (select(*columns, *TERM_NAMES)
+            .outerjoin(Term, term_of(RecordItem.code_system, RecordItem.code)))
+
+
 def new_results(patient: Patient, limit: int = 5, *, as_proxy: bool) -> tuple[list, int]:
-    """The newest results the patient has not opened yet (at most `limit`, as plain rows of
-    what a results table shows), and how many there are."""
+    """The newest results the patient has not opened yet (at most `limit`, as the
+    `ResultRow`s of a results table), and how many there are."""
     rows = db.session.execute(_unseen_results(as_proxy),
                               {"patient_id": patient.id, "limit": limit}).all()
-    return rows, (rows[0].total if rows else 0)
+    return _named(rows), (rows[0].total if rows else 0)
 
 
 @cache
 def _unseen_results(as_proxy: bool) -> Select:
     """The patient's results not yet opened, with how many in all; built once."""
-    return (select(*_RESULT_SHOWN, func.count().over().label("total"))
+    return (_with_names(*_RESULT_SHOWN, func.count().over().label("total"))
             .where(RecordItem.patient_id == bindparam("patient_id"), is_result(),
                    not_in_error(as_proxy=as_proxy), RecordItem.seen_at.is_(None))
             # Of results taken together, those outside the usual range first.
@@ -148,7 +184,7 @@ def _results_of_groups(as_proxy: bool, refs: bool, moments: bool, undated: bool)
     if refs:
         shown = or_(shown, and_(RecordItem.kind == "report",
                                 RecordItem.fhir_id.in_(bindparam("refs", expanding=True))))
-    return (select(*_RESULT_SHOWN)
+    return (_with_names(*_RESULT_SHOWN)
             .where(RecordItem.patient_id == bindparam("patient_id"),
                    not_in_error(as_proxy=as_proxy), shown)
             .order_by(RecordItem.id))

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from flask import g
 from flask_babel import get_locale
-from sqlalchemy import Select, bindparam, func, or_, select, true, tuple_
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select, true, tuple_
 
 from portal.extensions import db
 from portal.terminology.models import LANGUAGES, Term
@@ -140,6 +140,35 @@ def friendly_items(items: Iterable) -> list[Friendly]:
             continue
         language = language or _language()
         shown.append(_in_language(entry, language, item.title))
+    return shown
+
+
+#: A term's names, selected next to a coded item's columns (the term outer-joined on
+#: `term_of`), so that a list names its items from its own statement, without the lookup.
+TERM_NAMES = tuple(getattr(Term, f"name_{lang}").label(f"term_name_{lang}") for lang in LANGUAGES)
+
+
+def term_of(system: ColumnElement, code: ColumnElement) -> ColumnElement:
+    """The condition joining the term of the code `code` of code system `system` (an item
+    without a code has no term)."""
+    return and_(Term.system == system, Term.code == code, code != "")
+
+
+def friendly_names_joined(rows: Iterable) -> list[Friendly]:
+    """The names of `friendly_items` (no explanations) of rows selected with `TERM_NAMES`
+    (named by their `title`), read from the rows themselves: no lookup."""
+    name_column = None
+    shown = []
+    for row in rows:
+        english = row.term_name_en
+        if english is None:  # NOT NULL in the table: the code has no entry
+            shown.append(Friendly(row.title or ""))
+            continue
+        name_column = name_column or f"term_name_{_language()}"
+        name = getattr(row, name_column) or english
+        title = row.title
+        shown.append(Friendly(name, title if title and title.casefold() != name.casefold()
+                              else None))
     return shown
 
 

@@ -122,6 +122,45 @@ def test_names_cost_one_query_however_many_coded_items(app, clinic):
     assert counts[0] == counts[1]
 
 
+def test_results_and_their_reports_are_named_with_the_results_not_by_a_lookup(app, clinic):
+    from sqlalchemy import event
+
+    load_starter()
+    user = make_user(locale="pl")
+    add_item(user.patient, "report", fhir_id="bmp", title="Basic metabolic panel",
+             code="51990-0", code_system=LOINC)
+    add_item(user.patient, title="Glucose", code="2339-0", report_ref="bmp")
+    add_item(user.patient, title="Total Cholesterol", code="2093-3", report_ref="bmp")
+    add_item(user.patient, title="Ferritin", code="2276-4", report_ref="bmp")  # no entry
+    add_item(user.patient, title="Uncoded", code="", report_ref="bmp")
+    term = db.session.scalar(select(Term).where(Term.system == LOINC, Term.code == "2093-3"))
+    term.name_pl = ""  # an empty name reads in English
+    db.session.commit()
+    client = app.test_client()
+    login_as(client, user)
+    statements = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        listed = client.get("/record/results").get_data(as_text=True)
+        home = client.get("/home").get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert ('Podstawowy panel biochemiczny <span class="source-name">(Basic metabolic panel)'
+            '</span></caption>') in listed
+    for page in (listed, home):
+        assert 'Cukier we krwi (glukoza)</a> <span class="source-name">(Glucose)</span>' in page
+        assert ">Total cholesterol</a>" in page and "(Total Cholesterol)" not in page
+        assert ">Ferritin</a>" in page and ">Uncoded</a>" in page
+        assert "(Ferritin)" not in page and "(Uncoded)" not in page
+    # The names come in the results' own statements, not from the terms alone.
+    looked_up = [s for s in statements if re.search(r"\bterms\b", s) and "record_items" not in s]
+    assert not looked_up
+
+
 def test_a_staff_edit_shows_on_the_next_page(client, dutch):
     add_item(dutch.patient, title="Glucose", code="2339-0")
     login_as(client, dutch)
