@@ -84,12 +84,14 @@ def paginate(statement: Select, page: int | None = None, per_page: int | None = 
     """
     per_page = per_page or page_size()
     page = max(page_number() if page is None else page, 1)
-    one_entity = len(statement.column_descriptions) == 1
     if statement._distinct:
-        return _counted_apart(statement, page, per_page, one_entity)
+        return _counted_apart(statement, page, per_page)
     result = db.session.execute(statement.add_columns(_TOTAL)
                                 .limit(per_page).offset((page - 1) * per_page))
-    if one_entity:
+    # The result's columns say what the statement selects (asking the statement costs the
+    # ORM a compile step): one entity or column, and the total; else rows and the total.
+    width = len(result.keys()) - 1
+    if width == 1:
         rows = result.all()
         if rows:
             return Page([row[0] for row in rows], page, per_page, rows[-1][-1])
@@ -97,14 +99,14 @@ def paginate(statement: Select, page: int | None = None, per_page: int | None = 
         # The rows callers see are rows of the statement's own columns, without the total.
         frozen = result.freeze()
         if frozen.data:
-            rows = frozen().columns(*range(len(statement.column_descriptions))).all()
+            rows = frozen().columns(*range(width)).all()
             return Page(rows, page, per_page, frozen.data[-1][-1])
     if page == 1:
         return Page([], 1, per_page, 0)
-    return _counted_apart(statement, page, per_page, one_entity)
+    return _counted_apart(statement, page, per_page)
 
 
-def _counted_apart(statement: Select, page: int, per_page: int, one_entity: bool) -> Page:
+def _counted_apart(statement: Select, page: int, per_page: int) -> Page:
     """The page (the last page when `page` is beyond it) with the count in a query of its
     own: for a page number beyond the end, and for a DISTINCT statement."""
     total = db.session.scalar(select(func.count()).select_from(statement.order_by(None)
@@ -113,5 +115,5 @@ def _counted_apart(statement: Select, page: int, per_page: int, one_entity: bool
     if total == 0:
         return Page([], page, per_page, 0)
     result = db.session.execute(statement.limit(per_page).offset((page - 1) * per_page))
-    rows = result.scalars().all() if one_entity else result.all()
+    rows = result.scalars().all() if len(result.keys()) == 1 else result.all()
     return Page(list(rows), page, per_page, total)

@@ -79,22 +79,29 @@ def results_page(patient: Patient, page: int, per_page: int = GROUPS_PER_PAGE, *
     moments = [loose for ref, loose, _ in chosen if ref is None and loose is not None]
     undated = any(ref is None and loose is None for ref, loose, _ in chosen)
     if found:
-        for item in db.session.execute(
-                _results_of_groups(as_proxy, bool(refs), bool(moments), undated),
-                {"patient_id": patient.id, "refs": refs, "moments": moments}):
-            if item.kind == "report":
-                found[(item.fhir_id, None)].report = item
-            else:
-                key = (item.report_ref, None if item.report_ref else item.start_at)
-                found[key].results.append(item)
-    from portal.terminology.services import friendly_names_joined
-
-    for group in found.values():
-        group.results = _named(group.results)
-        if group.report is not None:
-            group.caption = friendly_names_joined((group.report,))[0]
+        _fill(found, db.session.connection().execute(
+            _results_of_groups(as_proxy, bool(refs), bool(moments), undated),
+            {"patient_id": patient.id, "refs": refs, "moments": moments}).all())
     listed.items = _by_day(list(found.values()))
     return listed
+
+
+def _fill(found: dict, rows: list[Row]) -> None:
+    """Put the reports and results of `rows` in their groups of `found`, named: the names
+    (come with the rows) and the reader's notation looked up once for the whole page."""
+    from portal.terminology.services import friendly_names_joined
+
+    results, names, groups = [], [], []
+    for item, name in zip(rows, friendly_names_joined(rows), strict=True):
+        if item.kind == "report":
+            group = found[(item.fhir_id, None)]
+            group.report, group.caption = item, name
+        else:
+            results.append(item)
+            names.append(name)
+            groups.append(found[(item.report_ref, None if item.report_ref else item.start_at)])
+    for group, row in zip(groups, result_rows(results, names), strict=True):
+        group.results.append(row)
 
 
 def _named(rows: list[Row]) -> list[ResultRow]:
@@ -147,8 +154,8 @@ def _with_names(*columns) -> Select:
 def new_results(patient: Patient, limit: int = 5, *, as_proxy: bool) -> tuple[list, int]:
     """The newest results the patient has not opened yet (at most `limit`, as the
     `ResultRow`s of a results table), and how many there are."""
-    rows = db.session.execute(_unseen_results(as_proxy),
-                              {"patient_id": patient.id, "limit": limit}).all()
+    rows = db.session.connection().execute(_unseen_results(as_proxy),
+                                           {"patient_id": patient.id, "limit": limit}).all()
     return _named(rows), (rows[0].total if rows else 0)
 
 
