@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from math import ceil
+from weakref import WeakKeyDictionary
 
 from flask import current_app, has_app_context, has_request_context, request
-from sqlalchemy import Select, func, select
+from sqlalchemy import Integer, Select, bindparam, func, select
 
 from portal.extensions import db
 
@@ -76,18 +77,42 @@ def clamp(page: int | None, total: int, per_page: int) -> int:
 _TOTAL = func.count().over().label("paging_total")
 
 
-def paginate(statement: Select, page: int | None = None, per_page: int | None = None) -> Page:
+#: The page statements of lists whose statement is built once, its values given apart
+#: (`params`): the window, LIMIT and OFFSET added once, so that SQLAlchemy works out the
+#: statement's cache key once, not for every page shown (a costly walk of a long WHERE).
+_PAGED: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def _paged(statement: Select) -> Select:
+    paged = _PAGED.get(statement)
+    if paged is None:
+        paged = _PAGED[statement] = (
+            statement.add_columns(_TOTAL).limit(bindparam("paging_limit", type_=Integer))
+            .offset(bindparam("paging_offset", type_=Integer)))
+    return paged
+
+
+def paginate(statement: Select, page: int | None = None, per_page: int | None = None,
+             params: dict | None = None) -> Page:
     """Run `statement` for one page: model objects when it selects one entity, else rows.
 
     `statement` has no LIMIT, OFFSET or DISTINCT of its own (a window counts the rows
     before DISTINCT removes any: such a statement is counted in a query of its own).
+    `params`: the values of the statement's bound parameters, for a statement built once
+    and kept (see `_PAGED`).
     """
     per_page = per_page or page_size()
     page = max(page_number() if page is None else page, 1)
-    if statement._distinct:
+    if params is not None:
+        if statement._distinct:
+            return _counted_apart(statement.params(params), page, per_page)
+        result = db.session.execute(_paged(statement), {
+            **params, "paging_limit": per_page, "paging_offset": (page - 1) * per_page})
+    elif statement._distinct:
         return _counted_apart(statement, page, per_page)
-    result = db.session.execute(statement.add_columns(_TOTAL)
-                                .limit(per_page).offset((page - 1) * per_page))
+    else:
+        result = db.session.execute(statement.add_columns(_TOTAL)
+                                    .limit(per_page).offset((page - 1) * per_page))
     # The result's columns say what the statement selects (asking the statement costs the
     # ORM a compile step): one entity or column, and the total; else rows and the total.
     width = len(result.keys()) - 1
@@ -103,7 +128,8 @@ def paginate(statement: Select, page: int | None = None, per_page: int | None = 
             return Page(rows, page, per_page, frozen.data[-1][-1])
     if page == 1:
         return Page([], 1, per_page, 0)
-    return _counted_apart(statement, page, per_page)
+    return _counted_apart(statement if params is None else statement.params(params), page,
+                          per_page)
 
 
 def _counted_apart(statement: Select, page: int, per_page: int) -> Page:

@@ -234,9 +234,21 @@ def result_rows(items: list[RecordItem], names: list | None = None) -> list[Resu
 
         names = friendly_items(items)
     notation = format_locale()
-    return [ResultRow(item, found.name, found.source, display_value(item, notation=notation),
-                      reference_range(item, notation=notation))
-            for item, found in zip(items, names, strict=True)]
+    # A test's usual range is on each of its rows (a page shows the same tests taken on
+    # several days): each range is written once a table. Keyed by the numbers as sent.
+    usual_of: dict[tuple, str | None] = {}
+    rows = []
+    for item, found in zip(items, names, strict=True):
+        key = (str(item.ref_low), str(item.ref_high), item.ref_text, item.unit)
+        usual = usual_of.get(key, _UNWRITTEN)
+        if usual is _UNWRITTEN:
+            usual = usual_of[key] = reference_range(item, notation=notation)
+        rows.append(ResultRow(item, found.name, found.source,
+                              display_value(item, notation=notation), usual))
+    return rows
+
+
+_UNWRITTEN = object()
 
 
 #: An id no item has, that `links_by_id` builds an address with.

@@ -72,7 +72,7 @@ def _patient_results(patient: Patient, as_proxy: bool):
 def results_page(patient: Patient, page: int, per_page: int = GROUPS_PER_PAGE, *,
                  as_proxy: bool) -> Page:
     """One page of the patient's results as `DateGroup`s, newest first."""
-    listed = paginate(_result_groups(as_proxy).params(patient_id=patient.id), page, per_page)
+    listed = paginate(_result_groups(as_proxy), page, per_page, {"patient_id": patient.id})
     chosen = listed.items
     found = {(ref, loose): ResultGroup(at=at) for ref, loose, at in chosen}
     refs = [ref for ref, _, _ in chosen if ref is not None]

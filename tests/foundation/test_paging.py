@@ -1,7 +1,7 @@
 """The one pager: a page of a list in one query, the last page for a page beyond the end."""
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from portal.models import Patient
 from portal.paging import paginate
@@ -82,3 +82,30 @@ def test_a_distinct_list_is_counted_after_distinct(patients):
                  .where(Patient.family_name.like("Name %")).order_by(Patient.family_name))
     page = paginate(statement, 3, 4)
     assert page.total == 11 and page.items == NAMES[8:]
+
+
+def _named_like():
+    """A statement built once, its value given apart: paginate(..., params=...)."""
+    return (select(Patient.family_name, Patient.id)
+            .where(Patient.family_name.like(bindparam("pattern")))
+            .order_by(Patient.family_name))
+
+
+def test_a_statement_built_once_takes_its_values_apart_and_is_paged_the_same(patients):
+    statement = _named_like()
+    pages = []
+    for pattern, asked in (("Name %", 2), ("Name 1%", 1), ("Name %", 2)):
+        with count_queries() as queries:
+            pages.append(paginate(statement, asked, 4, {"pattern": pattern}))
+        assert queries() == 1
+    assert [row.family_name for row in pages[0].items] == NAMES[4:8]
+    assert [row.family_name for row in pages[1].items] == ["Name 10", "Name 11"]
+    assert (pages[0].total, pages[1].total, pages[2].items) == (11, 2, pages[0].items)
+
+
+def test_a_statement_built_once_beyond_the_end_shows_its_last_page(patients):
+    page = paginate(_named_like(), 7, 4, {"pattern": "Name 0%"})
+    assert [row.family_name for row in page.items] == NAMES[8:9]
+    assert (page.page, page.total) == (3, 9)
+    empty = paginate(_named_like(), 3, 4, {"pattern": "Nobody%"})
+    assert (empty.items, empty.page, empty.total) == ([], 1, 0)
