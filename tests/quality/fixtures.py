@@ -67,7 +67,8 @@ class _QuietHandler(WSGIRequestHandler):
 def live_server(app):
     """The test app served over HTTP on a free port, for the browser; yields its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="live-server",
+                              daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()

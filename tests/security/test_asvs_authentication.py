@@ -229,7 +229,7 @@ class _RangeApi(BaseHTTPRequestHandler):
 @pytest.fixture
 def range_api(app):
     server = ThreadingHTTPServer(("127.0.0.1", 0), _RangeApi)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     _RangeApi.asked = []
     app.config["BREACHED_PASSWORDS_API"] = f"http://127.0.0.1:{server.server_port}"
