@@ -103,6 +103,11 @@ def paginate(statement: Select, page: int | None = None, per_page: int | None = 
     """
     per_page = per_page or page_size()
     page = max(page_number() if page is None else page, 1)
+    if page > _FURTHEST_PAGE:
+        # Beyond any list (a number typed into the address): its OFFSET would not fit the
+        # database's integers. The count finds the last page, as for any page past the end.
+        return _counted_apart(statement if params is None else statement.params(params),
+                              page, per_page)
     if params is not None:
         if statement._distinct:
             return _counted_apart(statement.params(params), page, per_page)
@@ -130,6 +135,10 @@ def paginate(statement: Select, page: int | None = None, per_page: int | None = 
         return Page([], 1, per_page, 0)
     return _counted_apart(statement if params is None else statement.params(params), page,
                           per_page)
+
+
+#: The furthest page asked for with a query of one statement; further ones are counted.
+_FURTHEST_PAGE = 1_000_000
 
 
 def _counted_apart(statement: Select, page: int, per_page: int) -> Page:

@@ -54,6 +54,17 @@ def test_a_page_beyond_the_end_shows_the_last_page(patients, asked):
     assert (page.page, page.total) == (3, 11)
 
 
+@pytest.mark.parametrize("asked", [10**6 + 1, 10**30])
+def test_a_page_number_no_list_reaches_shows_the_last_page(patients, asked):
+    """A number typed into the address whose OFFSET would not fit the database's integers
+    (a view that reads `?page=` itself passes it on as it is) is counted first."""
+    with count_queries() as queries:
+        page = paginate(_listed(), asked, 4)
+    assert queries() == 2  # the count, the last page
+    assert [p.family_name for p in page.items] == NAMES[8:]
+    assert (page.page, page.total) == (3, 11)
+
+
 def test_a_page_beyond_the_end_of_rows_shows_the_last_page_as_rows(patients):
     page = paginate(select(Patient.family_name, Patient.id)
                     .where(Patient.family_name.like("Name %")).order_by(Patient.family_name),
