@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from flask import current_app, g, request, session
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import contains_eager
 
 from portal.auth.models import UserSession
 from portal.extensions import db
@@ -35,9 +36,13 @@ def open_session(user: User) -> UserSession:
     return record
 
 
-#: The live session's two times and its user (only the user becomes an object); built once.
+#: The live session's two times and its user (only the user becomes an object), with the
+#: user's own record when they have one: a patient's pages ask for it next (`patient_for`),
+#: and find it loaded instead of running a query of its own. Built once.
 _LIVE_SESSION = (select(UserSession.created_at, UserSession.last_seen_at, User)
                  .join(User, UserSession.user_id == User.id)
+                 .outerjoin(User.patient)
+                 .options(contains_eager(User.patient))
                  .where(UserSession.id == bindparam("sid"),
                         UserSession.user_id == bindparam("user_id"),
                         UserSession.ended_at.is_(None)))

@@ -190,3 +190,27 @@ def test_stay_signed_in_keeps_the_session_going(client, db, clinic):
 
 def test_visitors_get_no_idle_warning(client, clinic):
     assert b"idle-warning" not in client.get("/").data
+
+
+def test_a_patients_own_record_comes_with_the_session_check(client, db, clinic):
+    """The check of the session loads the patient's own record with the user: the page's
+    gate finds it loaded, without a statement of its own, and shows that record."""
+    from sqlalchemy import event
+
+    user = make_user()
+    login_as(client, user)
+    statements: list[str] = []
+
+    def note(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        page = client.get("/home")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert page.status_code == 200
+    assert user.patient.patient_number in page.get_data(as_text=True)
+    assert statements[0].startswith("SELECT user_sessions.created_at")
+    assert "JOIN patients" in statements[0]
+    assert not [s for s in statements if s.startswith("SELECT patients.")]
