@@ -79,16 +79,18 @@ _TOTAL = func.count().over().label("paging_total")
 
 #: The page statements of lists whose statement is built once, its values given apart
 #: (`params`): the window, LIMIT and OFFSET added once, so that SQLAlchemy works out the
-#: statement's cache key once, not for every page shown (a costly walk of a long WHERE).
+#: statement's cache key once, not for every page shown (a costly walk of a long WHERE);
+#: and whether it builds model objects.
 _PAGED: WeakKeyDictionary = WeakKeyDictionary()
 
 
-def _paged(statement: Select) -> Select:
+def _paged(statement: Select) -> tuple[Select, bool]:
     paged = _PAGED.get(statement)
     if paged is None:
         paged = _PAGED[statement] = (
             statement.add_columns(_TOTAL).limit(bindparam("paging_limit", type_=Integer))
-            .offset(bindparam("paging_offset", type_=Integer)))
+            .offset(bindparam("paging_offset", type_=Integer)),
+            any(isinstance(column["type"], type) for column in statement.column_descriptions))
     return paged
 
 
@@ -99,7 +101,8 @@ def paginate(statement: Select, page: int | None = None, per_page: int | None = 
     `statement` has no LIMIT, OFFSET or DISTINCT of its own (a window counts the rows
     before DISTINCT removes any: such a statement is counted in a query of its own).
     `params`: the values of the statement's bound parameters, for a statement built once
-    and kept (see `_PAGED`).
+    and kept (see `_PAGED`). Such a statement of plain columns (no model objects) is run on
+    the session's connection: its rows need none of the ORM's work (nor its autoflush).
     """
     per_page = per_page or page_size()
     page = max(page_number() if page is None else page, 1)
@@ -111,8 +114,10 @@ def paginate(statement: Select, page: int | None = None, per_page: int | None = 
     if params is not None:
         if statement._distinct:
             return _counted_apart(statement.params(params), page, per_page)
-        result = db.session.execute(_paged(statement), {
-            **params, "paging_limit": per_page, "paging_offset": (page - 1) * per_page})
+        paged, objects = _paged(statement)
+        run = db.session.execute if objects else db.session.connection().execute
+        result = run(paged, {**params, "paging_limit": per_page,
+                             "paging_offset": (page - 1) * per_page})
     elif statement._distinct:
         return _counted_apart(statement, page, per_page)
     else:

@@ -120,3 +120,14 @@ def test_a_statement_built_once_beyond_the_end_shows_its_last_page(patients):
     assert (page.page, page.total) == (3, 9)
     empty = paginate(_named_like(), 3, 4, {"pattern": "Nobody%"})
     assert (empty.items, empty.page, empty.total) == ([], 1, 0)
+
+
+def test_a_statement_of_model_objects_built_once_gives_model_objects(patients):
+    statement = (select(Patient).where(Patient.family_name.like(bindparam("pattern")))
+                 .order_by(Patient.family_name))
+    with count_queries() as queries:
+        page = paginate(statement, 2, 4, {"pattern": "Name %"})
+    assert queries() == 1
+    assert all(isinstance(p, Patient) for p in page.items)
+    assert [p.family_name for p in page.items] == NAMES[4:8]
+    assert page.total == 11
