@@ -152,11 +152,16 @@ def _with_names(*columns) -> Select:
 
 
 def new_results(patient: Patient, limit: int = 5, *, as_proxy: bool) -> tuple[list, int]:
-    """The newest results the patient has not opened yet (at most `limit`, as the
-    `ResultRow`s of a results table), and how many there are."""
+    """The newest results the patient has not opened yet, at most `limit`, and how many
+    there are. Each as its `ResultRow` and when it was taken, written in the reader's
+    language (medium), or None when not known."""
     rows = db.session.connection().execute(_unseen_results(as_proxy),
                                            {"patient_id": patient.id, "limit": limit}).all()
-    return _named(rows), (rows[0].total if rows else 0)
+    written: dict[datetime, str] = {}  # results taken together: one date written
+    return ([(row, written.get(row.item.start_at)
+              or written.setdefault(row.item.start_at, fmt_date(row.item.start_at, "medium")))
+             if row.item.start_at else (row, None) for row in _named(rows)],
+            rows[0].total if rows else 0)
 
 
 @cache
