@@ -40,13 +40,18 @@ class BillingError(ValueError):
 
 def balance(patient_id: int) -> Decimal:
     """What the patient owes now (negative: the clinic owes them), in one query."""
-    total = db.session.scalar(_BALANCE, {"patient_id": patient_id})
+    return as_balance(db.session.scalar(BALANCE, {"patient_id": patient_id}))
+
+
+def as_balance(total) -> Decimal:
+    """The balance from `BALANCE`'s value, in whole cents."""
     return to_cents(total or 0)
 
 
-#: Built once: the home page and the bills page ask it on every visit.
-_BALANCE = (select(func.coalesce(func.sum(LedgerEntry.amount), 0))
-            .where(LedgerEntry.patient_id == bindparam("patient_id")))
+#: Built once: the home page (among its panels' figures) and the bills page ask it on every
+#: visit.
+BALANCE = (select(func.coalesce(func.sum(LedgerEntry.amount), 0))
+           .where(LedgerEntry.patient_id == bindparam("patient_id")))
 
 
 def statement_sums():

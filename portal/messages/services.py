@@ -308,12 +308,20 @@ def unread_for_patient(patient_id: int) -> int:
     """
     counted = g.setdefault("unread_for_patient", {})
     if patient_id not in counted:
-        counted[patient_id] = db.session.scalar(_UNREAD, {"patient_id": patient_id}) or 0
+        counted[patient_id] = db.session.scalar(UNREAD, {"patient_id": patient_id}) or 0
+    return counted[patient_id]
+
+
+def remember_unread(patient_id: int, value: int | None) -> int:
+    """Keep `UNREAD`'s value for the patient, counted by another statement (the home page
+    reads it among its panels' figures), as this request's count; returns it."""
+    counted = g.setdefault("unread_for_patient", {})
+    counted[patient_id] = value or 0
     return counted[patient_id]
 
 
 #: Built once: every page a patient sees counts it (the menu's badge).
-_UNREAD = select(func.count(Thread.id)).where(Thread.patient_id == bindparam("patient_id"),
+UNREAD = select(func.count(Thread.id)).where(Thread.patient_id == bindparam("patient_id"),
                                               Thread.unread_by_patient.is_(True))
 
 

@@ -42,13 +42,9 @@ def patient_responses(patient: Patient, page: int) -> Page:
     return paginate(statement, page)
 
 
-def open_count(patient: Patient) -> int:
-    """How many forms the patient still has to send (one query)."""
-    return db.session.scalar(_OPEN_COUNT, {"patient_id": patient.id}) or 0
-
-
-#: Built once: the home page asks it on every visit.
-_OPEN_COUNT = select(func.count(FormResponse.id)).where(
+#: How many forms the patient still has to send: a figure of the home page's panel, read
+#: with the other panels' (portal/dashboard.py). Built once.
+OPEN_COUNT = select(func.count(FormResponse.id)).where(
     FormResponse.patient_id == bindparam("patient_id"), FormResponse.status != "sent")
 
 

@@ -21,7 +21,7 @@ from portal.access import (
 )
 from portal.audit import Action
 from portal.clinic import current_clinic
-from portal.dashboard import PANELS
+from portal.dashboard import PANELS, panels_for
 from portal.paging import page_number
 from portal.pipeline import BOTH, area_view
 from portal.records import bp, services, services_results
@@ -89,9 +89,10 @@ def _home_permission() -> Permission:
 def _panels(patient):
     """The areas' home-page panels this user may see for `patient`."""
     clinic = current_clinic()
-    return [(p.template, p.load(patient)) for p in PANELS if clinic.feature_on(p.feature)
-            and may(current_user, _PANEL_PERMISSION.get(p.feature, Permission.VIEW_RECORD),
-                    patient)]
+    return panels_for(patient, [
+        p for p in PANELS if clinic.feature_on(p.feature)
+        and may(current_user, _PANEL_PERMISSION.get(p.feature, Permission.VIEW_RECORD),
+                patient)])
 
 
 _PANEL_PERMISSION = {p.value: p for p in Permission}
