@@ -87,8 +87,8 @@ def results_page(patient: Patient, page: int, per_page: int = GROUPS_PER_PAGE, *
 
 
 def _fill(found: dict, rows: list[Row]) -> None:
-    """Put the reports and results of `rows` in their groups of `found`, named: the names
-    (come with the rows) and the reader's notation looked up once for the whole page."""
+    """Put the reports and results of `rows` in their groups of `found`, named by the names
+    that come with them, the reader's notation looked up once for the whole page."""
     from portal.terminology.services import friendly_names_joined
 
     results, names, groups = [], [], []
@@ -102,15 +102,6 @@ def _fill(found: dict, rows: list[Row]) -> None:
             groups.append(found[(item.report_ref, None if item.report_ref else item.start_at)])
     for group, row in zip(groups, result_rows(results, names), strict=True):
         group.results.append(row)
-
-
-def _named(rows: list[Row]) -> list[ResultRow]:
-    """The rows of a results table, named by the names selected with them."""
-    from portal.terminology.services import friendly_names_joined
-
-    if not rows:
-        return []
-    return result_rows(rows, friendly_names_joined(rows))
 
 
 @cache
@@ -155,13 +146,19 @@ def new_results(patient: Patient, limit: int = 5, *, as_proxy: bool) -> tuple[li
     """The newest results the patient has not opened yet, at most `limit`, and how many
     there are. Each as its `ResultRow` and when it was taken, written in the reader's
     language (medium), or None when not known."""
+    from portal.terminology.services import friendly_names_joined
+
     rows = db.session.connection().execute(_unseen_results(as_proxy),
                                            {"patient_id": patient.id, "limit": limit}).all()
-    written: dict[datetime, str] = {}  # results taken together: one date written
-    return ([(row, written.get(row.item.start_at)
-              or written.setdefault(row.item.start_at, fmt_date(row.item.start_at, "medium")))
-             if row.item.start_at else (row, None) for row in _named(rows)],
-            rows[0].total if rows else 0)
+    if not rows:
+        return [], 0
+    written: dict[datetime, str] = {}  # results taken together: their date written once
+    shown = []
+    for row in result_rows(rows, friendly_names_joined(rows)):
+        at = row.item.start_at
+        shown.append((row, (written.get(at) or written.setdefault(at, fmt_date(at, "medium")))
+                      if at else None))
+    return shown, rows[0].total
 
 
 @cache
