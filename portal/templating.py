@@ -173,7 +173,7 @@ def init_app(app: Flask) -> None:
                 "plain_url": plain_url,
                 "hx_headers": hx_headers, "lang": locale_str, "role_name": role_name,
                 "action_name": action_name, "outcome_name": outcome_name,
-                "clinic_opening_hours": clinic_opening_hours}
+                "clinic_opening_hours": clinic_opening_hours, "clinic_fragment": clinic_fragment}
 
 
 ROLE_NAMES = {
@@ -207,6 +207,26 @@ def action_name(action: str) -> str:
 
 def outcome_name(outcome: str) -> str:
     return str(OUTCOME_NAMES.get(outcome, outcome))
+
+
+def clinic_fragment(name: str) -> Markup:
+    """The template `name`, a part of a page that shows only the clinic's settings in the
+    reader's language (its opening hours), written once per worker, language and change of
+    the settings.
+
+    Nothing in such a part belongs to whoever reads it, so everyone reading that language
+    gets the same HTML; a change of the settings gives them a new stamp, and so a new key.
+    """
+    clinic = current_clinic()
+    key = (name, clinic.id, clinic.stamp, locale_str())
+    kept = current_app.extensions.setdefault("portal.clinic_fragments", {})
+    html = kept.get(key)
+    if html is None:
+        if len(kept) >= 64:  # old stamps' parts
+            kept.clear()
+        html = kept[key] = Markup(current_app.jinja_env.get_template(name).render(
+            clinic=clinic, clinic_opening_hours=clinic_opening_hours))
+    return html
 
 
 def clinic_opening_hours() -> list[tuple[str, list[str]]]:

@@ -56,3 +56,25 @@ def test_a_settings_page_saves_on_the_kept_copy_and_every_change_gets_a_new_stam
     field = page.split('id="patient_2fa_required"')[0].rsplit("<input", 1)[1] + \
         page.split('id="patient_2fa_required"')[1].split(">", 1)[0]
     assert "checked" in field
+
+
+def test_the_opening_hours_on_the_home_page_follow_a_change_in_every_language(
+        app, client, clinic):
+    """The home page's opening hours are written once per language and stamp (they show
+    only the clinic's settings): a change by another worker shows on the next page."""
+    user = make_user(locale="nl")
+    login_as(client, user)
+    with db.engine.begin() as connection:
+        connection.execute(text("""UPDATE clinic_settings SET opening_hours =
+            '{"0": [["08:00", "17:00"]]}', stamp = stamp + 1"""))
+    assert "08:00–17:00" in client.get("/home").get_data(as_text=True)
+    with db.engine.begin() as connection:  # another worker's change: new hours, new stamp
+        connection.execute(text("""UPDATE clinic_settings SET opening_hours =
+            '{"0": [["09:30", "12:00"]], "2": [["13:00", "16:00"]]}', stamp = stamp + 1"""))
+    for code, monday, closed in (("nl", "Maandag", "Gesloten"), ("pl", "Poniedziałek",
+                                                                 "Nieczynne"),
+                                 ("en", "Monday", "Closed")):
+        client.get(f"/language/{code}?next=/home")
+        page = client.get("/home").get_data(as_text=True)
+        assert "09:30–12:00" in page and "13:00–16:00" in page and "08:00" not in page
+        assert monday in page and closed in page, code
