@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import ChainMap
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, request, url_for
@@ -10,6 +11,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from jinja2 import Template
 from jinja2.utils import LRUCache
 from markupsafe import Markup
 
@@ -160,7 +162,25 @@ def compile_templates(app: Flask) -> int:
     return len(names)
 
 
+class _Template(Template):
+    """Jinja's compiled template, with a quicker check when another template imports it.
+
+    On each `{% from ... import ... %}` Jinja looks for globals of the importing page that
+    the imported template lacks (`ctx.globals_keys - self.globals.keys()`); its globals
+    are a ChainMap, whose keys answer `in` through a generator per key, some 30 to 100 µs
+    an import. The same difference, taken on the chain's own dicts, costs a few µs; only
+    when it is not empty does Jinja's own (slower) path run.
+    """
+
+    def _get_default_module(self, ctx=None):
+        if ctx is not None and isinstance(self.globals, ChainMap) and \
+                not ctx.globals_keys.difference(*self.globals.maps):
+            ctx = None  # nothing new to pass on: the module Jinja keeps serves
+        return super()._get_default_module(ctx)
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.template_class = _Template
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -166,3 +166,24 @@ def test_every_template_compiles_before_the_workers_are_forked(app):
     assert len(app.jinja_env.cache) >= len(files)
     assert "compile_templates" in (Path(__file__).resolve().parents[2]
                                    / "gunicorn.conf.py").read_text()
+
+
+def test_an_imported_template_is_kept_and_still_sees_globals_only_its_importer_has(app):
+    """`{% from ... import ... %}` reuses the module Jinja keeps when the importing page
+    has no globals of its own (the quick check in templating._Template), and makes one
+    that sees them when it has (Jinja's own rule, unchanged)."""
+    from jinja2 import DictLoader
+
+    env = app.jinja_env.overlay(loader=DictLoader({
+        "macros.html": "{% macro shout() %}{{ word | default('none') }}!{% endmacro %}",
+        "page.html": '{% from "macros.html" import shout %}{{ shout() }}'}))
+    assert env.template_class.__name__ == "_Template"
+    macros = env.get_template("macros.html")
+    assert env.get_template("page.html").render() == "none!"
+    kept = macros._module
+    assert kept is not None
+    assert env.get_template("page.html").render() == "none!"
+    assert macros._module is kept  # the same module, not a new one for each import
+    page_with_global = env.get_template("page.html", globals={"word": "hello"})
+    assert page_with_global.render() == "hello!"
+    assert macros._module is kept
