@@ -19,7 +19,6 @@ from portal.records import (  # noqa: E402,F401
 # What the area's templates use, registered here only (the functions live beside their rules).
 bp.add_app_template_filter(services.display_value, "result_value")
 bp.add_app_template_filter(services.reference_range, "usual_range")
-bp.add_app_template_filter(services.result_rows, "result_rows")
 bp.add_app_template_global(services.links_by_id, "links_by_id")
 bp.add_app_template_filter(services.display_unit, "unit")
 bp.add_app_template_filter(services.dosage_text, "dosage")
