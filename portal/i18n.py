@@ -195,6 +195,14 @@ def translations():
     return kept[1]
 
 
+def translate(text: str, **values) -> str:
+    """Flask-Babel's `gettext` with the reader's catalog found once a request
+    (`translations`), for code that translates many texts a page (menu labels, the usual
+    ranges of a results table)."""
+    found = translations().ugettext(text)
+    return found % values if values else found
+
+
 def init_app(app: Flask) -> None:
     """Register the formatting helpers as Jinja filters, and templates' `_()` and plurals."""
     app.jinja_env.filters.update(

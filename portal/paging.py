@@ -106,20 +106,16 @@ def paginate(statement: Select, page: int | None = None, per_page: int | None = 
     """
     per_page = per_page or page_size()
     page = max(page_number() if page is None else page, 1)
-    if page > _FURTHEST_PAGE:
-        # Beyond any list (a number typed into the address): its OFFSET would not fit the
-        # database's integers. The count finds the last page, as for any page past the end.
+    # Counted in a query of their own: a DISTINCT statement, and a page beyond any list (a
+    # number typed into the address, whose OFFSET would not fit the database's integers).
+    if statement._distinct or page > _FURTHEST_PAGE:
         return _counted_apart(statement if params is None else statement.params(params),
                               page, per_page)
     if params is not None:
-        if statement._distinct:
-            return _counted_apart(statement.params(params), page, per_page)
         paged, objects = _paged(statement)
         run = db.session.execute if objects else db.session.connection().execute
         result = run(paged, {**params, "paging_limit": per_page,
                              "paging_offset": (page - 1) * per_page})
-    elif statement._distinct:
-        return _counted_apart(statement, page, per_page)
     else:
         result = db.session.execute(statement.add_columns(_TOTAL)
                                     .limit(per_page).offset((page - 1) * per_page))

@@ -16,7 +16,7 @@ from jinja2.utils import LRUCache
 from markupsafe import Markup
 
 from portal.clinic import current_clinic
-from portal.i18n import N_, format_locale, locale_str, translations
+from portal.i18n import N_, format_locale, locale_str, translate
 
 #: (endpoint, label, feature that must be on or None[, staff roles that see it]); labels are
 #: marked for the catalogs and translated when the menu is built (see `menu`).
@@ -84,8 +84,6 @@ def menu() -> list[dict]:
     role = current_user.role if current_user.is_authenticated else None
     allowed = _acting_permissions() if items is PATIENT_MENU else None
     whose = _acting_for_name() if items is PATIENT_MENU else None
-    # The page's catalog, found once (a lazy string would find it again for each label).
-    translate = translations().ugettext
     return [
         {"url": plain_url(endpoint),
          # A label is the project's own text (markup); a name is not, so it is escaped.

@@ -16,7 +16,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql import ColumnElement, Select
 
 from portal.extensions import db
-from portal.i18n import fmt_number, format_locale, translations
+from portal.i18n import fmt_number, format_locale
+from portal.i18n import translate as _
 from portal.models import Patient
 from portal.paging import Page, paginate
 from portal.records.models import RecordItem
@@ -193,14 +194,6 @@ def display_value(item: RecordItem, *, notation: str | None = None) -> str:
         if shown and code in text:
             text = text.replace(code, shown)
     return text
-
-
-def _(text: str, **values) -> str:
-    """Flask-Babel's `gettext`, with the reader's catalog found once a request
-    (`portal.i18n.translations`) instead of at every call: a results table writes a range
-    on most of its rows."""
-    found = translations().ugettext(text)
-    return found % values if values else found
 
 
 def reference_range(item: RecordItem, *, notation: str | None = None) -> str | None:

@@ -117,9 +117,13 @@ def friendly(system: str | None, code: str | None, source: str | None) -> Friend
 
 
 def _in_language(entry: Entry, language: str, source: str | None) -> Friendly:
-    name = entry.names[language]
+    return _named(entry.names[language], source, entry.explanations[language] or None)
+
+
+def _named(name: str, source: str | None, explanation: str | None = None) -> Friendly:
+    """A friendly name, with the source's own name beside it when that one differs."""
     return Friendly(name, source if source and source.casefold() != name.casefold() else None,
-                    entry.explanations[language] or None)
+                    explanation)
 
 
 def friendly_item(item) -> Friendly:
@@ -165,10 +169,7 @@ def friendly_names_joined(rows: Iterable) -> list[Friendly]:
             shown.append(Friendly(row.title or ""))
             continue
         name_column = name_column or f"term_name_{_language()}"
-        name = getattr(row, name_column) or english
-        title = row.title
-        shown.append(Friendly(name, title if title and title.casefold() != name.casefold()
-                              else None))
+        shown.append(_named(getattr(row, name_column) or english, row.title))
     return shown
 
 
