@@ -1,7 +1,7 @@
 """Forms of correction requests: the patient's request, and staff's accept or decline."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import RadioField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from portal.corrections.models import TEXT_LIMIT
@@ -42,7 +42,8 @@ class CorrectionForm(PortalForm):
 
 
 class AcceptForm(PortalForm):
-    """Staff accept: what was changed (the patient reads it), and the new name or value."""
+    """Staff accept: what was changed (the patient reads it), and either the new name or
+    value, or taking the item out of the record (a "not mine", an item recorded in error)."""
 
     change = TextAreaField(
         _l("What was changed (the patient reads this)"),
@@ -55,6 +56,16 @@ class AcceptForm(PortalForm):
             "Keep it to %(max)d characters or fewer.", max=300))],
         render_kw={"maxlength": 300},
     )
+    remove = BooleanField(_l("Take the item out of the patient's record"))
+
+    def validate(self, extra_validators=None):
+        """An item taken out has no new value: asking for both is a mistake to point out."""
+        valid = super().validate(extra_validators)
+        if self.remove.data and (self.corrected_value.data or "").strip():
+            self.corrected_value.errors = [*self.corrected_value.errors, _l(
+                "Leave the corrected value empty when the item is taken out of the record.")]
+            return False
+        return valid
 
 
 class DeclineForm(PortalForm):

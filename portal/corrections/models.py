@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -48,6 +48,9 @@ class CorrectionRequest(db.Model):
     decision_note: Mapped[str | None] = mapped_column(Text)
     #: The new name or value staff put in the record, if they changed it here.
     corrected_value: Mapped[str | None] = mapped_column(String(300))
+    #: Accepted by taking the item out of the record (it was never the patient's, or was
+    #: recorded in error): the item is marked entered-in-error and shows nowhere any more.
+    removed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     patient: Mapped[Patient] = relationship()
     requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])

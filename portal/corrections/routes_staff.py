@@ -58,14 +58,15 @@ def staff_request(correction_id: int):
 @bp.post("/staff/corrections/<int:correction_id>/accept")
 @_staff_view("correction:{correction_id}")
 def staff_accept(correction_id: int):
-    """Accept: the item is marked corrected with what changed (and its new value, if given)."""
+    """Accept: the item is marked corrected with what changed (and its new value, if given),
+    or taken out of the record."""
     found, patient = _found(correction_id)
     form = AcceptForm(prefix="accept")
     if not form.validate_on_submit():
         return _detail(found, patient, accept=form, status=422)
     try:
         services.accept(found, current_user._get_current_object(), form.change.data,
-                        form.corrected_value.data)
+                        form.corrected_value.data, remove=form.remove.data)
     except services.AlreadyDecided:
         flash(_("This request was decided already, perhaps by a colleague a moment ago."), "info")
     else:

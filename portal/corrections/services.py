@@ -25,7 +25,7 @@ from portal.extensions import db
 from portal.models import Patient, User
 from portal.paging import Page, paginate
 from portal.records.models import RecordItem
-from portal.records.services import LISTED_KINDS, is_result, not_in_error
+from portal.records.services import ENTERED_IN_ERROR, LISTED_KINDS, is_result, not_in_error
 from portal.types import utcnow
 
 #: The contact details a request about them keeps, as they were.
@@ -168,18 +168,26 @@ def _claim(request: CorrectionRequest, staff: User, status: str, note: str) -> N
 
 
 def accept(request: CorrectionRequest, staff: User, change: str,
-           corrected_value: str | None) -> None:
+           corrected_value: str | None, *, remove: bool = False) -> None:
     """Accept: mark the item corrected with what changed; when staff give a new name (or,
-    for a result, a new value), put it in the record and keep the old one with the request."""
+    for a result, a new value), put it in the record and keep the old one with the request.
+
+    `remove` takes the item out of the record instead: it is marked entered-in-error, so no
+    page, download or summary shows it any more, and the request keeps what it said.
+    """
     _claim(request, staff, ACCEPTED, change)
     item = item_of(request)
     value = (corrected_value or "").strip() or None
-    if item is not None and value:
+    if item is not None and remove:
+        request.original, request.removed = item_snapshot(item), True
+        item.status = ENTERED_IN_ERROR
+    elif item is not None and value:
         request.original = item_snapshot(item)
         request.corrected_value = value
         _apply(item, value)
+    target = f"correction:{request.id}" + (f"; record-item:{item.id}" if item else "")
     audit.record(Action.CORRECTION_ACCEPTED, patient=request.patient_id, actor=staff,
-                 target=f"correction:{request.id}" + (f"; record-item:{item.id}" if item else ""))
+                 target=target + ("; removed" if request.removed else ""))
     notify.decided(request)
     db.session.commit()
 

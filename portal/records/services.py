@@ -35,6 +35,10 @@ UNITS = {"mm[Hg]": "mmHg", "10*3/uL": "10³/µL", "10*6/uL": "10⁶/µL", "10*9/
          "{score}": "", "{nominal}": "", "1": ""}
 
 
+#: The FHIR status of an item the clinic recorded in error: it shows nowhere.
+ENTERED_IN_ERROR = "entered-in-error"
+
+
 def not_in_error(*, as_proxy: bool) -> ColumnElement:
     """Items the clinic marked as entered in error never show; nor, when the reader acts for
     the patient (`as_proxy`: a parent, a carer), items staff marked confidential.
@@ -42,7 +46,7 @@ def not_in_error(*, as_proxy: bool) -> ColumnElement:
     `as_proxy` has no default: every caller says who reads (a view asks the access gate;
     staff work passes False), so none can forget it.
     """
-    shown = or_(RecordItem.status.is_(None), RecordItem.status != "entered-in-error")
+    shown = or_(RecordItem.status.is_(None), RecordItem.status != ENTERED_IN_ERROR)
     if as_proxy:
         return and_(shown, RecordItem.confidential.is_(False))
     return shown

@@ -220,6 +220,56 @@ def test_declining_shows_the_reason_on_the_item(client, patient_user, clinician,
     assert "Correction declined: The hospital letter of 2019 confirms it." in shown
 
 
+def test_a_not_mine_item_taken_out_shows_nowhere_and_the_request_keeps_it(
+        client, patient_user, clinician, outbox):
+    item = add_item(patient_user.patient, "allergy", title="Penicillin")
+    login_as(client, patient_user)
+    _ask(client, item.id, "not-mine", "I have never taken penicillin.")
+    download = {"format": "fhir", "scope": "all"}
+    assert item.fhir_id in client.get("/record/download", query_string=download).get_data(
+        as_text=True)
+    found = db.session.scalar(select(CorrectionRequest))
+    client.delete_cookie("session")
+    login_as(client, clinician)
+    form = text(client.get(f"/staff/corrections/{found.id}"))
+    assert "Take the item out of the patient" in form, form
+    # Taking it out and renaming it at once is pointed out next to the field; nothing changes.
+    refused = _decide(client, found.id, "accept", {"change": "Removed.", "remove": "y",
+                                                   "corrected_value": "No known allergies"})
+    assert refused.status_code == 422
+    assert "Leave the corrected value empty when the item is taken out of the record." in text(
+        refused)
+    db.session.expire_all()
+    assert db.session.get(CorrectionRequest, found.id).status == "open"
+    assert db.session.get(RecordItem, item.id).status is None
+
+    response = _decide(client, found.id, "accept",
+                       {"change": "Recorded for another patient by mistake.", "remove": "y"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    stored = db.session.get(CorrectionRequest, found.id)
+    assert (stored.status, stored.removed, stored.corrected_value) == ("accepted", True, None)
+    assert stored.original["title"] == "Penicillin"
+    assert db.session.get(RecordItem, item.id).status == "entered-in-error"
+    assert _audit("correction-accepted")[0].target.endswith(f"record-item:{item.id}; removed")
+    assert "Penicillin" not in outbox.last_body(patient_user.email)
+    staff_side = text(client.get(f"/staff/corrections/{found.id}"))
+    assert "Recorded for another patient by mistake. (taken out of the record)" in staff_side
+    assert "Taken out of the record on" in text(client.get("/staff/corrections"))
+
+    client.delete_cookie("session")
+    login_as(client, patient_user)
+    assert "Penicillin" not in text(client.get("/record/allergies"))
+    assert item.fhir_id not in client.get("/record/download", query_string=download).get_data(
+        as_text=True)
+    # The list of requests still says what it was about, and what the clinic did.
+    listed = text(client.get("/record/corrections"))
+    assert "Penicillin" in listed and "Taken out of the record on" in listed
+    assert "Recorded for another patient by mistake. (taken out of your record)" in listed
+    # The item itself is gone: asking again about it is a 404, like any item not shown.
+    assert client.get(f"/record/corrections/new/{item.id}").status_code == 404
+
+
 def test_contact_details_can_be_corrected(client, patient_user):
     login_as(client, patient_user)
     assert "contact details" in text(client.get("/record/corrections/contact"))
