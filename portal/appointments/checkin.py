@@ -10,7 +10,7 @@ from portal import audit
 from portal.appointments.models import BOOKED, Appointment
 from portal.clinic import current_clinic
 from portal.extensions import db
-from portal.models import Patient
+from portal.models import Patient, User
 from portal.records.models import RecordItem
 from portal.records.services import CURRENT_MEDICATION, items_of, newest_first
 
@@ -92,10 +92,11 @@ def flagged_coming(patient: Patient) -> list[Appointment]:
     return flagged_for(patient.id, utcnow())
 
 
-def save_check_in(appointment: Appointment, answers: dict, now: datetime) -> None:
-    """Store the patient's answers and when they checked in, with the audit line."""
+def save_check_in(appointment: Appointment, answers: dict, now: datetime, by: User) -> None:
+    """Store the patient's answers, when and by whom (the patient, or a parent or carer
+    acting for them) they checked in, with the audit line."""
     appointment.check_in = answers
-    appointment.checked_in_at = now
+    appointment.checked_in_at, appointment.checked_in_by_id = now, by.id
     audit.record(audit.Action.APPOINTMENT_CHECKED_IN, patient=appointment.patient_id,
                  target=f"appointment:{appointment.id}")
     db.session.commit()

@@ -120,6 +120,8 @@ class Appointment(db.Model):
     cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Who checked in: the patient, or a parent or carer acting for them (staff see whom).
+    checked_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     #: The check-in answers: {"contact_ok": "yes"|"no", "medication_changes": "...", ...}.
     check_in: Mapped[dict] = mapped_column(JSON, default=dict)
     #: Raised on every move, so calendars replace the event they have (iCalendar SEQUENCE).
@@ -131,6 +133,10 @@ class Appointment(db.Model):
     patient: Mapped[Patient] = relationship()
     slot: Mapped[Slot] = relationship()
     appointment_type: Mapped[AppointmentType] = relationship()
+    #: Loaded with the appointment (one join): the day view and the patient's page name a
+    #: proxy who checked in without a query per appointment.
+    checked_in_by: Mapped[User | None] = relationship(foreign_keys=[checked_in_by_id],
+                                                      lazy="joined")
 
     __table_args__ = (
         # The rule that makes double booking impossible, even for two requests at the

@@ -100,7 +100,7 @@ def check_in(patient, appointment_id: int):
     answers = {name: getattr(form, name).data for name in (
         "contact_ok", "insurance_same", "medications_same", "medication_changes",
         "allergies_same", "allergy_changes")}
-    checkin.save_check_in(appointment, answers, utcnow())
+    checkin.save_check_in(appointment, answers, utcnow(), current_user._get_current_object())
     flash(_("Thank you, you are checked in."), "success")
     return redirect_after_post(url_for("appointments.detail", appointment_id=appointment.id))
 

@@ -94,3 +94,33 @@ def test_the_patients_staff_pages_flag_the_change(app, client, book, clinic):
     db.session.commit()
     assert "Changed at check-in" not in client.get(
         f"/staff/patients/{other.id}").get_data(as_text=True)
+
+
+def test_a_parents_check_in_is_named_for_staff_and_the_patients_own_is_not(app, client, book,
+                                                                           clinic):
+    from tests.family.helpers import child, grant, parent
+
+    mother, son = parent(display_name="Anna de Vries"), child()
+    grant(mother, son, ["appointments"])
+    start = utcnow().replace(microsecond=0) + timedelta(days=1, minutes=30)
+    appointment = make_appointment(son, make_slot(book, start), book.kind)
+    family_side = app.test_client()
+    login_as(family_side, mother)
+    answers = {"contact_ok": "yes", "insurance_same": "no", "medications_same": "yes",
+               "allergies_same": "yes"}
+    url = f"/appointments/{appointment.id}/check-in"
+    assert post_form(family_side, url, answers).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(type(appointment), appointment.id).checked_in_by_id == mother.id
+
+    login_as(client, make_user("front_desk", patient=None))
+    row = _row(_day(client, appointment), "Daan de Vries")
+    assert "by Anna de Vries, acting for the patient" in row and "Insurance changed" in row
+    client.delete_cookie("session")
+    login_as(client, make_user("admin", patient=None))
+    page = client.get(f"/staff/patients/{son.id}/appointments").get_data(as_text=True)
+    assert "by Anna de Vries, acting for the patient" in page
+    # A patient who checks in for themselves is not named: "Checked in on …" says it all.
+    oliver, own = _checked_in(app, book)
+    assert db.session.get(type(own), own.id).checked_in_by_id == oliver.id
+    assert "acting for the patient" not in _row(_day(client, own), "Oliver Bennett")
