@@ -11,19 +11,24 @@ transaction is rolled back and it is answered like a repeat.
 
 Sign-in and the other steps before someone is signed in carry the key but do not use
 it: a repeated sign-in must sign this browser in, not point at another browser's answer.
+
+Keys are not kept for ever: one stored form in `PURGE_ONE_IN` also forgets the keys older
+than the longest session (`forget_old`). A form that old carries a CSRF token of a session
+that has ended, so no repeat of it can change anything any more.
 """
 
 from __future__ import annotations
 
+import random
 import re
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from flask import Flask, Response, flash, g, has_request_context, request
+from flask import Flask, Response, current_app, flash, g, has_request_context, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy import ForeignKey, String, event, select, update
+from sqlalchemy import ForeignKey, String, delete, event, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -33,6 +38,8 @@ from portal.types import UTCDateTime, utcnow
 
 FIELD = "submission_key"
 _KEY = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+#: One stored form in this many also forgets the keys no form can still carry.
+PURGE_ONE_IN = 100
 
 
 class FormSubmission(db.Model):
@@ -115,13 +122,27 @@ def record_location(response: Response) -> Response:
     location = (response.headers.get("HX-Redirect") or response.headers.get("HX-Location")
                 or (response.headers.get("Location") if 300 <= response.status_code < 400
                     else None))
-    if location and not location.startswith("{"):
+    noted = bool(location and not location.startswith("{"))
+    if noted:
         db.session.execute(update(FormSubmission)
                            .where(FormSubmission.user_id == pending["user_id"],
                                   FormSubmission.key == pending["key"])
                            .values(location=location[:500]))
+    if random.randrange(PURGE_ONE_IN) == 0:
+        forget_old(utcnow())
+        noted = True
+    if noted:
         db.session.commit()
     return response
+
+
+def forget_old(now: datetime) -> int:
+    """Delete the keys stored before the longest session could have begun (in the open
+    transaction); how many. Their forms' CSRF tokens belong to sessions that have ended."""
+    cutoff = now - timedelta(hours=current_app.config["SESSION_MAX_HOURS"] + 1)
+    return db.session.execute(delete(FormSubmission).where(
+        FormSubmission.created_at < cutoff).execution_options(
+        synchronize_session=False)).rowcount
 
 
 def _note_change(session, flush_context, instances) -> None:

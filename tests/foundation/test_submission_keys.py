@@ -165,6 +165,36 @@ def test_two_copies_sent_at_the_same_moment_store_one(client, app, clinic):
     assert _count(RepeatRequest) == 1
 
 
+def test_keys_older_than_the_longest_session_are_forgotten_by_a_stored_form(
+        client, app, clinic, monkeypatch):
+    from datetime import timedelta
+
+    import portal.submissions as submissions
+    from portal.types import utcnow
+
+    clinic.opening_hours = ALWAYS_OPEN
+    team = make_team("Doctors", "A question for my doctor", make_user("clinician"))
+    user = make_user()
+    hours = app.config["SESSION_MAX_HOURS"]
+    now = utcnow()
+    db.session.add_all([
+        FormSubmission(user_id=user.id, key="o" * 32, created_at=now - timedelta(hours=hours + 2)),
+        FormSubmission(user_id=user.id, key="y" * 32, created_at=now - timedelta(hours=hours))])
+    db.session.commit()
+    login_as(client, user)
+    # One stored form in PURGE_ONE_IN forgets the old keys: here, every one.
+    monkeypatch.setattr(submissions, "PURGE_ONE_IN", 1)
+    first, second = _post_twice(client, "/messages/new",
+                                {"topic": str(team.id), "subject": "Knee", "body": "It hurts"},
+                                "/messages/new", content_type="multipart/form-data")
+    assert first.status_code == second.status_code == 303
+    assert second.headers["Location"] == first.headers["Location"]
+    db.session.expire_all()
+    kept = set(db.session.scalars(select(FormSubmission.key)))
+    assert "o" * 32 not in kept and "y" * 32 in kept and len(kept) == 2
+    assert _count(Thread) == 1
+
+
 def test_every_template_form_gets_its_key_from_form_keys():
     """A form written with a bare CSRF input would carry no submission key."""
     from pathlib import Path
