@@ -24,7 +24,7 @@ from portal.clinic import current_clinic
 from portal.dashboard import PANELS, panels_for
 from portal.paging import page_number
 from portal.pipeline import BOTH, area_view
-from portal.records import bp, services, services_results
+from portal.records import bp, services, services_detail, services_results
 from portal.records.charts import history_chart
 from portal.rendering import render, wants_fragment
 
@@ -143,12 +143,12 @@ def result(patient, item_id: int):
     if not current_user.is_staff:
         services.mark_seen(item)
     as_proxy = acting_as_proxy(patient)
-    past = services_results.history(patient, item, as_proxy=as_proxy)
+    past = services_detail.history(patient, item, as_proxy=as_proxy)
     # Imported here: the terminology's staff forms load portal.forms, which loads this area.
     from portal.terminology.services import friendly_name
 
     return render("records/result.html", patient=patient, item=item, history=past,
-                  report=services_results.report_of(patient, item, as_proxy=as_proxy),
+                  report=services_detail.report_of(patient, item, as_proxy=as_proxy),
                   chart=history_chart(past.values, "history-chart", friendly_name(item)))
 
 
@@ -170,7 +170,7 @@ def visit(patient, item_id: int):
     item = find_or_refuse(_finder("encounter"), item_id, patient, Permission.VIEW_RECORD,
                           name="visit")
     return render("records/visit.html", patient=patient, visit=item,
-                  found=services_results.visit_items(patient, item,
+                  found=services_detail.visit_items(patient, item,
                                                      as_proxy=acting_as_proxy(patient)))
 
 
