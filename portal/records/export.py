@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, or_, select
 from sqlalchemy.sql import ColumnElement
 
 from portal.clinic import current_clinic
@@ -29,6 +29,7 @@ from portal.records.services import (
     is_result,
     not_in_error,
 )
+from portal.records.services_detail import first_of_each_kind
 
 #: format -> (media type, file name extension, shown in the browser rather than saved)
 FORMATS = {
@@ -120,22 +121,11 @@ def summary(patient: Patient, period: Period, made_at: datetime, *,
                 RecordItem.kind.in_(("allergy", "condition", "immunization", "encounter")))
     current_first = case((and_(RecordItem.kind == "condition",
                                RecordItem.status.in_(CURRENT_CONDITION)), 0), else_=1)
-    ranked = select(
-        RecordItem.id, RecordItem.kind,
-        func.row_number().over(partition_by=RecordItem.kind, order_by=(
-            current_first, RecordItem.start_at.desc().nulls_last(), RecordItem.id.desc()))
-        .label("n"),
-        func.count().over(partition_by=RecordItem.kind).label("total"),
-    ).where(*_shared(patient, period, as_proxy), shown).subquery()
-    limit = case(SUMMARY_LIMITS, value=ranked.c.kind, else_=0)
-    result = Summary(patient, period, made_at, {kind: [] for kind in SUMMARY_LIMITS},
-                     dict.fromkeys(SUMMARY_LIMITS, 0))
-    for item, total in db.session.execute(
-            select(RecordItem, ranked.c.total).join(ranked, ranked.c.id == RecordItem.id)
-            .where(ranked.c.n <= limit).order_by(ranked.c.n)):
-        result.items[item.kind].append(item)
-        result.totals[item.kind] = total
-    return result
+    items, totals = first_of_each_kind(
+        [*_shared(patient, period, as_proxy), shown],
+        (current_first, RecordItem.start_at.desc().nulls_last(), RecordItem.id.desc()),
+        lambda kind: case(SUMMARY_LIMITS, value=kind, else_=0), SUMMARY_LIMITS)
+    return Summary(patient, period, made_at, items, totals)
 
 
 def filename(patient: Patient, fmt: str, made_at: datetime) -> str:

@@ -65,17 +65,27 @@ def visit_items(patient: Patient, visit: RecordItem, limit: int = VISIT_ITEMS_LI
     shown = and_(RecordItem.patient_id == patient.id, RecordItem.encounter_ref == visit.fhir_id,
                  RecordItem.kind.in_(VISIT_KINDS), not_in_error(as_proxy=as_proxy),
                  or_(RecordItem.kind != "observation", is_result()))
+    items, totals = first_of_each_kind(
+        [shown], (RecordItem.start_at.desc(), RecordItem.id), lambda kind: limit, VISIT_KINDS)
+    return VisitItems(items, totals)
+
+
+def first_of_each_kind(where: list, order_by: tuple, limit, kinds) -> tuple[dict, dict]:
+    """The first items of each kind among those `where` selects, in `order_by`, and how many
+    of each kind there are in all, in one query: ({kind: [items]}, {kind: total}).
+
+    `limit(kind)` gives the SQL for how many of a kind to keep (a number, or e.g. a CASE on
+    the kind), so a long record costs the same one query as a short one.
+    """
     ranked = select(
-        RecordItem.id,
-        func.row_number().over(partition_by=RecordItem.kind,
-                               order_by=(RecordItem.start_at.desc(), RecordItem.id)).label("n"),
+        RecordItem.id, RecordItem.kind,
+        func.row_number().over(partition_by=RecordItem.kind, order_by=order_by).label("n"),
         func.count().over(partition_by=RecordItem.kind).label("total"),
-    ).where(shown).subquery()
-    result = VisitItems({kind: [] for kind in VISIT_KINDS}, dict.fromkeys(VISIT_KINDS, 0))
+    ).where(*where).subquery()
+    items, totals = {kind: [] for kind in kinds}, dict.fromkeys(kinds, 0)
     for item, total in db.session.execute(
             select(RecordItem, ranked.c.total).join(ranked, ranked.c.id == RecordItem.id)
-            .where(ranked.c.n <= limit).order_by(ranked.c.n)):
-        result.items[item.kind].append(item)
-        result.totals[item.kind] = total
-    return result
-
+            .where(ranked.c.n <= limit(ranked.c.kind)).order_by(ranked.c.n)):
+        items[item.kind].append(item)
+        totals[item.kind] = total
+    return items, totals
