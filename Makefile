@@ -54,7 +54,7 @@ translations-compile: $(VENV)/.installed  ## Compile the Dutch and Polish catalo
 	$(BIN)/pybabel compile -d translations -D messages --statistics
 
 translations-extract: $(VENV)/.installed  ## Collect new strings into the catalogs
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 --no-location --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2 --no-location --sort-output -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations -D messages --no-fuzzy-matching --ignore-obsolete
 
 static-compressed: $(VENV)/.installed static/vendor/htmx.min.js

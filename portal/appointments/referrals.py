@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -22,7 +23,7 @@ STATUS_NAMES = {
     "booked": _l("Appointment made"),
     "completed": _l("Completed"),
     "declined": _l("Declined"),
-    "cancelled": _l("Cancelled"),
+    "cancelled": lazy_pgettext("referral", "Cancelled"),
 }
 
 

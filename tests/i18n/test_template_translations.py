@@ -48,3 +48,15 @@ def test_a_text_written_once_per_catalog_stays_in_its_language(app, clinic):
                 shown = render_template_string(page)
             assert shown.startswith(f"{signed_out}|"), shown
             assert "200%" in shown and "%%" not in shown
+
+
+def test_a_cancelled_payment_and_a_cancelled_appointment_have_their_own_dutch_words(app, clinic):
+    from portal.appointments.referrals import status_name
+    from portal.billing.labels import PAYMENT_STATES
+
+    with app.test_request_context("/"), force_locale("nl"):
+        appointment = render_template_string('{{ _("Cancelled") }}')
+        assert (str(PAYMENT_STATES["canceled"]), appointment) == ("Geannuleerd", "Afgezegd")
+        assert status_name("cancelled") == "Geannuleerd"
+    with app.test_request_context("/"), force_locale("en"):
+        assert str(PAYMENT_STATES["canceled"]) == status_name("cancelled") == "Cancelled"
