@@ -99,9 +99,9 @@ def thread(patient, thread_id: int):
     """One thread, oldest message first (the latest page unless another is asked for)."""
     found = find_or_refuse(services.thread_of, thread_id, patient, Permission.MESSAGES,
                            name="thread")
-    response = _thread_page(patient, found, ReplyForm())
+    # Read before the page is written: the menu's badge on this very page counts it read.
     services.mark_read(found, current_user)
-    return response
+    return _thread_page(patient, found, ReplyForm())
 
 
 @bp.post("/messages/<int:thread_id>")

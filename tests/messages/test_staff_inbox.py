@@ -79,6 +79,8 @@ def test_a_reply_reaches_the_patient_with_an_email_that_says_nothing_more(
     assert "1 new" in home
     page = patient_client.get(f"/messages/{thread.id}").get_data(as_text=True)
     assert 'href="https://example.org/sugar" rel="noopener noreferrer nofollow"' in page
+    # The page that reads the answer already counts it read in the menu's badge.
+    assert "1 new" not in page and '<span id="unread-count"' in page
     db.session.refresh(thread)
     assert not thread.unread_by_patient
     assert "1 new" not in patient_client.get("/home").get_data(as_text=True)
