@@ -19,7 +19,9 @@ from sqlalchemy import (
     Integer,
     Numeric,
     String,
+    Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -140,7 +142,11 @@ class LedgerEntry(db.Model):
 
 
 class PaymentPlan(db.Model):
-    """A patient's request to pay a statement in monthly instalments, and staff's answer."""
+    """A patient's request to pay a statement in monthly instalments, and staff's answer.
+
+    A declined plan stays for the history and the patient may ask again: a statement has
+    any number of declined plans and at most one that is requested or approved.
+    """
 
     __tablename__ = "billing_payment_plans"
 
@@ -153,11 +159,20 @@ class PaymentPlan(db.Model):
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: Why the plan was declined, in staff's words; the patient reads it. None if approved.
+    decision_note: Mapped[str | None] = mapped_column(Text)
 
     statement: Mapped[Statement] = relationship()
     patient = relationship("Patient")
 
-    __table_args__ = (UniqueConstraint("statement_id"),)
+    __table_args__ = (
+        # Two requests at the same instant cannot both stand: the database refuses the
+        # second open plan of a statement.
+        Index("uq_billing_payment_plans_open", "statement_id", unique=True,
+              sqlite_where=text("status != 'declined'"),
+              postgresql_where=text("status != 'declined'")),
+        Index("ix_billing_payment_plans_statement", "statement_id", "requested_at"),
+    )
 
 
 class Coverage(WithStoredFile, db.Model):
