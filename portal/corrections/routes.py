@@ -79,7 +79,5 @@ def _back(item) -> str:
     """The page the request is about: the item's page or list, or the list of requests."""
     if item is None:
         return url_for("corrections.index")
-    endpoint = services.ITEM_PAGES[item.kind]
-    if endpoint in ("records.result", "records.visit"):
-        return url_for(endpoint, item_id=item.id)
-    return url_for(endpoint) + f"#item-{item.id}"
+    endpoint, values, anchor = services.item_page(item)
+    return url_for(endpoint, **values) + anchor

@@ -41,8 +41,10 @@ def _found(correction_id: int):
 
 def _detail(found, patient, accept=None, decline=None, status=200):
     shown([patient])
+    item = services.item_of(found)
     return render("corrections/staff_detail.html", status=status, found=found,
-                  patient=patient, item=services.item_of(found), reasons=REASON_LABELS,
+                  patient=patient, item=item, item_page=services.item_page(item) if item else None,
+                  reasons=REASON_LABELS,
                   accept=accept or AcceptForm(prefix="accept", formdata=None),
                   decline=decline or DeclineForm(prefix="decline", formdata=None),
                   today=clinic_today())

@@ -68,6 +68,16 @@ def find_item(patient: Patient, item_id: int, *, as_proxy: bool) -> RecordItem |
         or_(RecordItem.kind != "observation", is_result())))
 
 
+def item_page(item: RecordItem) -> tuple[str, dict, str]:
+    """Where the item shows: (endpoint, its values, anchor): a result's or a visit's own
+    page, or the list of its kind at the item's place. Patients' and staff's pages both use
+    it, each with its own way to the record (staff's addresses name the patient)."""
+    endpoint = ITEM_PAGES[item.kind]
+    if endpoint in ("records.result", "records.visit"):
+        return endpoint, {"item_id": item.id}, ""
+    return endpoint, {}, f"#item-{item.id}"
+
+
 def item_snapshot(item: RecordItem) -> dict:
     """What the item says now, kept with the request (plain values, no objects)."""
     return {"kind": item.kind, "title": item.title, "code": item.code,

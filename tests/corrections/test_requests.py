@@ -111,6 +111,10 @@ def test_a_proxy_needs_the_account_permission_too(client, patient_user):
     login_as(client, reader)
     page = client.get("/record/allergies").get_data(as_text=True)
     assert "Penicillin" in page and "/record/corrections/new/" not in page
+    # The record's first page points to the clinic, not to requests this reader cannot make.
+    overview = text(client.get("/record"))
+    assert "If something looks wrong, contact the clinic." in overview
+    assert "Ask for a correction" not in overview
     assert client.get(f"/record/corrections/new/{item.id}").status_code == 404
     assert _audit("denied:account")
 
@@ -122,6 +126,10 @@ def test_a_proxy_needs_the_account_permission_too(client, patient_user):
     login_as(client, helper)
     assert f"/record/corrections/new/{item.id}" in client.get("/record/allergies").get_data(
         as_text=True)
+    overview = client.get("/record")
+    assert "use the link “Ask for a correction” next to it." in text(overview)
+    assert re.search(r'<a href="/record/corrections"[^>]*>Your correction requests and the '
+                     r"clinic's answers</a>", overview.get_data(as_text=True))
     assert _ask(client, item.id, "not-mine", "").status_code == 303
     found = db.session.scalar(select(CorrectionRequest))
     assert found.requested_by_id == helper.id and found.patient_id == patient_user.patient_id
@@ -231,8 +239,13 @@ def test_a_not_mine_item_taken_out_shows_nowhere_and_the_request_keeps_it(
     found = db.session.scalar(select(CorrectionRequest))
     client.delete_cookie("session")
     login_as(client, clinician)
-    form = text(client.get(f"/staff/corrections/{found.id}"))
+    page = client.get(f"/staff/corrections/{found.id}")
+    form, html = text(page), page.get_data(as_text=True)
     assert "Take the item out of the patient" in form, form
+    # The clinician goes from the request to the item in the record, and to the record.
+    patient_id = patient_user.patient_id
+    assert f'href="/staff/patients/{patient_id}/record/allergies#item-{item.id}"' in html
+    assert f'href="/staff/patients/{patient_id}/record">Open the record</a>' in html
     # Taking it out and renaming it at once is pointed out next to the field; nothing changes.
     refused = _decide(client, found.id, "accept", {"change": "Removed.", "remove": "y",
                                                    "corrected_value": "No known allergies"})
