@@ -1,5 +1,6 @@
 """Billing forms: paying, asking for a plan, insurance cover, and staff's bookkeeping."""
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
@@ -11,6 +12,7 @@ from wtforms import (
     RadioField,
     SelectField,
     StringField,
+    TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
@@ -23,6 +25,7 @@ from wtforms.validators import (
 )
 
 from portal.billing.money import iban_is_valid, parse_amount
+from portal.billing.plans import INSTALMENT_CHOICES, NOTE_LIMIT
 from portal.forms import PortalForm, accepted_file
 from portal.records.forms import DayField
 
@@ -179,10 +182,45 @@ class ActionForm(PortalForm):
     """A button that changes something: only the CSRF token."""
 
 
+#: The answers staff give a payment plan (the button pressed, `name="decision"`).
+PLAN_DECISIONS = ("approve", "decline")
+
+
+class PlanDecisionForm(PortalForm):
+    """Staff approve a payment plan, or decline it with the reason the patient reads.
+
+    One form per plan on the list: its reason field's id names the plan, so each label,
+    hint and error belongs to its own row.
+    """
+
+    note = TextAreaField(
+        _l("Reason for declining, in words the patient may read"),
+        validators=[Optional(), Length(max=NOTE_LIMIT, message=_l(
+            "Keep it to %(max)d characters or fewer.", max=NOTE_LIMIT))],
+        render_kw={"maxlength": NOTE_LIMIT, "rows": 3})
+
+    def __init__(self, plan_id: int, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plan_id = plan_id
+        self.note.id = self.note.label.field_id = f"plan-{plan_id}-note"
+
+    @property
+    def decision(self) -> str | None:
+        """The button pressed: "approve", "decline", or None for anything else."""
+        chosen = request.form.get("decision")
+        return chosen if chosen in PLAN_DECISIONS else None
+
+    def validate(self, extra_validators=None):
+        """Declining needs a reason; approving needs none."""
+        valid = super().validate(extra_validators)
+        if self.decision == "decline" and not (self.note.data or "").strip():
+            self.note.errors = [*self.note.errors, _l("Say why the plan is declined.")]
+            return False
+        return valid
+
+
 def instalment_choices() -> list[SelectChoice]:
     """The numbers of monthly instalments a patient may choose from."""
-    from portal.billing.plans import INSTALMENT_CHOICES
-
     return [SelectChoice(n, str(n)) for n in INSTALMENT_CHOICES]
 
 

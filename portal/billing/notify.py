@@ -1,10 +1,14 @@
-"""The e-mail that says a new statement is waiting: no amounts, no care named."""
+"""The e-mails of billing: a new statement is waiting, the clinic answered about a payment
+plan. They say only that something waits: no amounts, no care named, no reason given."""
 
 from __future__ import annotations
 
-from portal.account.notify import tell_patient_side
+from portal.account.notify import EVENTS, tell_patient_side
 from portal.extensions import db
 from portal.models import Patient
+
+#: The mail (templates/mail/) that tells the patient's side a payment plan was decided.
+PLAN_DECIDED = "billing_plan_decided"
 
 
 def new_statement(patient: Patient) -> int:
@@ -17,3 +21,15 @@ def new_statement(patient: Patient) -> int:
     sent = tell_patient_side(patient, "billing", "billing_new_statement")
     db.session.commit()
     return sent
+
+
+def plan_decided(plan) -> int:
+    """Tell the patient's side (those with the billing permission) that the clinic answered
+    about a payment plan; the mails go out with the caller's commit, with the decision.
+
+    Nobody is told until `portal.account.notify.EVENTS` names the mail (its kind,
+    "billing", and its page) and the daily summary has a line for it.
+    """
+    if PLAN_DECIDED not in EVENTS:
+        return 0
+    return tell_patient_side(plan.patient, "billing", PLAN_DECIDED)

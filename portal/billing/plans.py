@@ -3,6 +3,10 @@
 Kept modest on purpose: a plan does not book anything by itself. Once approved, the
 statement shows the instalments and their months, and the patient pays each one with
 the ordinary pay flow (a partial payment on that statement).
+
+Declining needs a reason, which the patient reads on the statement page; either answer is
+told to the patient's side by e-mail (saying only that the clinic answered). A declined
+plan stays for the history and the patient may ask again for the same statement.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from portal import audit
+from portal.billing import notify
 from portal.billing.models import PaymentPlan
 from portal.billing.money import split_instalments
 from portal.billing.services import StatementView
@@ -24,11 +29,22 @@ from portal.paging import Page, paginate
 from portal.types import utcnow
 
 INSTALMENT_CHOICES = (2, 3, 4, 6)
+#: The longest reason for declining a plan, in characters.
+NOTE_LIMIT = 1000
 
 
 def may_ask(view: StatementView, plan: PaymentPlan | None) -> bool:
-    """Whether the patient may ask for a plan for this statement now."""
-    return (current_clinic().payment_plans_offered and plan is None and view.owed > 0)
+    """Whether the patient may ask for a plan for this statement now: none asked yet, or
+    the latest was declined. `plan` is the statement's latest plan."""
+    return (current_clinic().payment_plans_offered and view.owed > 0
+            and (plan is None or plan.status == "declined"))
+
+
+def plans_for(statement_id: int) -> list[PaymentPlan]:
+    """Every plan asked for the statement, the latest first (earlier ones were declined)."""
+    return list(db.session.scalars(
+        select(PaymentPlan).where(PaymentPlan.statement_id == statement_id)
+        .order_by(PaymentPlan.requested_at.desc(), PaymentPlan.id.desc())))
 
 
 def request_plan(patient: Patient, user: User, view: StatementView,
@@ -66,12 +82,18 @@ def requested_count() -> int:
                              .where(PaymentPlan.status == "requested")) or 0
 
 
-def decide(plan: PaymentPlan, user: User, approve: bool) -> None:
-    """Approve or decline a requested plan, audited."""
+def decide(plan: PaymentPlan, user: User, approve: bool, note: str | None = None) -> None:
+    """Approve, or decline with `note` (the reason the patient reads), a requested plan;
+    audited, and the patient's side is told by e-mail that the clinic answered."""
     if plan.status != "requested":
         return
+    note = (note or "").strip()
+    if not approve and not note:
+        raise ValueError("declining a payment plan needs a reason")
     plan.status = "approved" if approve else "declined"
     plan.decided_at, plan.decided_by_id = utcnow(), user.id
+    plan.decision_note = None if approve else note[:NOTE_LIMIT]
     audit.record(audit.Action(f"plan-{plan.status}"), patient=plan.patient_id, actor=user,
                  target=f"plan:{plan.id}")
+    notify.plan_decided(plan)
     db.session.commit()

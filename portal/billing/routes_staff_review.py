@@ -1,13 +1,13 @@
 """Staff's billing work lists: refunds, insurance changes to review, payment plans."""
 
-from flask import flash, request, url_for
+from flask import flash, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.access import Permission, find_or_refuse, patient_for, refuse
 from portal.audit import Action
 from portal.billing import bp, insurance, ledger, plans
-from portal.billing.forms import RELATION_LABELS, ActionForm, RefundForm
+from portal.billing.forms import RELATION_LABELS, ActionForm, PlanDecisionForm, RefundForm
 from portal.billing.models import Coverage, Payment, PaymentPlan
 from portal.billing.routes_staff import PREFIX, ROLES
 from portal.files import send_stored_file
@@ -99,21 +99,38 @@ def staff_insurance_card(coverage_id: int):
 @staff_billing(Action.BILLING_VIEWED, "plans")
 def staff_plans():
     """Payment plans patients asked for, waiting for a decision."""
+    return _plans_page()
+
+
+def _plans_page(sent: PlanDecisionForm | None = None, plan: PaymentPlan | None = None,
+                status: int = 200):
+    """The list of plans to decide, each with its own form. `sent` is the form that came
+    back with a mistake, for `plan`: that row shows what was typed and the error, on this
+    page even if the list has moved since."""
     requested = plans.requested_page(page_number())
-    shown(plan.patient_id for plan in requested.items)
-    return render("billing/staff_plans.html", "list", form=ActionForm(), requested=requested)
+    if plan is not None and plan not in requested.items:
+        requested.items.insert(0, plan)
+    shown(row.patient_id for row in requested.items)
+    forms = {row.id: sent if sent is not None and sent.plan_id == row.id
+             else PlanDecisionForm(row.id, formdata=None) for row in requested.items}
+    return render("billing/staff_plans.html", "list", status=status, requested=requested,
+                  forms=forms, sent=sent)
 
 
 @bp.post(f"{PREFIX}/plans/<int:plan_id>")
 @staff_billing()
 def staff_plan_decide(plan_id: int):
-    """Approve or decline a payment plan."""
+    """Approve a payment plan, or decline it with the reason the patient reads."""
     plan = _found(PaymentPlan, plan_id)
-    if ActionForm().validate_on_submit() and request.form.get("decision") in ("approve",
-                                                                              "decline"):
-        plans.decide(plan, current_user, request.form["decision"] == "approve")
+    form = PlanDecisionForm(plan.id)
+    if form.decision is None:
+        return redirect_after_post(url_for("billing.staff_plans"))
+    if plan.status != "requested":
+        flash(_("This payment plan was already decided."), "error")
+    elif not form.validate_on_submit():
+        return _plans_page(form, plan, status=422)
+    else:
+        plans.decide(plan, current_user, form.decision == "approve", form.note.data)
         flash(_("The payment plan is approved.") if plan.status == "approved"
               else _("The payment plan is declined."), "success")
     return redirect_after_post(url_for("billing.staff_plans"))
-
-

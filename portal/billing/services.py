@@ -77,7 +77,10 @@ def statement_payments(statement_id: int, limit: int = 10) -> list[LedgerEntry]:
 
 
 def plan_for(statement_id: int) -> PaymentPlan | None:
-    return db.session.scalar(select(PaymentPlan).where(PaymentPlan.statement_id == statement_id))
+    """The statement's latest payment plan, if any was asked for."""
+    return db.session.scalar(select(PaymentPlan).where(PaymentPlan.statement_id == statement_id)
+                             .order_by(PaymentPlan.requested_at.desc(), PaymentPlan.id.desc())
+                             .limit(1))
 
 
 def recent_payments(patient_id: int, limit: int = 5) -> list[Payment]:
