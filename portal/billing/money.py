@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
+from babel.numbers import get_decimal_symbol
+
 CENT = Decimal("0.01")
 #: Digits, at most one decimal separator (point or comma), at most two decimals.
 _AMOUNT = re.compile(r"^\d{1,10}(?:[.,]\d{1,2})?$")
@@ -40,6 +42,16 @@ def parse_amount(text: str | None) -> Decimal | None:
         return Decimal(cleaned.replace(",", ".")).quantize(CENT)
     except InvalidOperation:  # pragma: no cover - the pattern already excludes this
         return None
+
+
+def as_typed(amount: Decimal) -> str:
+    """`amount` the way the reader would type it, to fill in a form: their decimal sign
+    ("15,00" in Dutch and Polish, "15.00" in English), no thousands separators and no
+    currency, so that `parse_amount` reads it back as the same amount."""
+    from portal.i18n import format_locale
+
+    sign = get_decimal_symbol(format_locale())
+    return f"{to_cents(amount):.2f}".replace(".", sign if sign in ".," else ".")
 
 
 def split_instalments(total: Decimal, count: int) -> list[Decimal]:

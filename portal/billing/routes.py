@@ -44,13 +44,20 @@ def statement(patient, statement_id: int):
     """One statement: its lines, what insurance paid, what is owed, how to pay it."""
     view = find_or_refuse(services.find_statement, statement_id, patient, Permission.BILLING,
                           name="statement")
-    plan = services.plan_for(statement_id)
     form = PlanForm()
     form.instalments.choices = instalment_choices()
+    return statement_page(patient, view, form)
+
+
+def statement_page(patient, view, plan_form, status: int = 200):
+    """The statement's page, with the plans asked for it (the latest first) and the form
+    to ask for one (with its errors, when it was sent without a choice)."""
+    asked = plans.plans_for(view.statement.id)
+    plan = asked[0] if asked else None
     return render(
-        "billing/statement.html", patient=patient, view=view, plan=plan,
-        entries=services.statement_payments(statement_id), plan_form=form,
-        may_ask_plan=plans.may_ask(view, plan),
+        "billing/statement.html", status=status, patient=patient, view=view, plan=plan,
+        earlier_plans=asked[1:], entries=services.statement_payments(view.statement.id),
+        plan_form=plan_form, may_ask_plan=plans.may_ask(view, plan),
         schedule=plans.schedule(plan, view.owed, view.statement.due_on)
         if plan is not None and plan.status == "approved" and view.owed > 0 else [],
         online=get_provider().online, transfer=transfer_details(patient, view.statement))

@@ -9,8 +9,9 @@ from flask_login import current_user
 from portal.access import Permission, find_or_refuse
 from portal.billing import bp, ledger, payments, plans, services
 from portal.billing.forms import PayForm, PlanForm, instalment_choices
+from portal.billing.money import as_typed
 from portal.billing.providers import ProviderError, get_provider
-from portal.billing.routes import billing_view, transfer_details
+from portal.billing.routes import billing_view, statement_page, transfer_details
 from portal.i18n import fmt_money
 from portal.pipeline import area_view
 from portal.rendering import redirect_after_post, render
@@ -39,7 +40,7 @@ def pay(patient):
     chosen = _chosen_statement(patient)
     balance = ledger.balance(patient.id)
     due = chosen.owed if chosen else balance
-    form = PayForm(data={"amount": f"{due:.2f}" if due > 0 else ""})
+    form = PayForm(data={"amount": as_typed(due) if due > 0 else ""})
     return _pay_page(patient, form, chosen, balance)
 
 
@@ -94,9 +95,9 @@ def ask_plan(patient, statement_id: int):
     form.instalments.choices = instalment_choices()
     if not plans.may_ask(view, services.plan_for(statement_id)):
         flash(_("A payment plan cannot be asked for this statement."), "error")
-    elif form.validate_on_submit():
+    elif not form.validate_on_submit():
+        return statement_page(patient, view, form, status=422)
+    else:
         plans.request_plan(patient, current_user, view, form.instalments.data)
         flash(_("Your request is sent. The clinic will let you know in the portal."), "success")
-    else:
-        flash(_("Choose how many instalments."), "error")
     return redirect_after_post(url_for("billing.statement", statement_id=statement_id))
