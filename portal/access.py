@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from portal import audit
 from portal.extensions import db
-from portal.models import Patient, User
+from portal.models import STAFF_ROLES, Patient, User
 
 
 class Permission(StrEnum):
@@ -124,10 +124,21 @@ def acting_as_proxy(patient: Patient | int) -> bool:
     """
     if not has_request_context() or not current_user.is_authenticated:
         return False
-    if current_user.is_staff:
-        return False
-    patient_id = patient.id if isinstance(patient, Patient) else patient
-    return current_user.patient_id != patient_id
+    return acts_for_another(current_user, patient.id if isinstance(patient, Patient) else patient)
+
+
+def acts_for_another(user: User | None, patient_id: int | None) -> bool:
+    """Whether `user` acts on `patient_id`'s record as someone other than the patient (a
+    parent, a carer): not staff, and not their own record. Staff pages use it to say so
+    next to the person's name (messages, correction requests, check-in, the audit trail)."""
+    return user is not None and not_the_patient(user.role, user.patient_id, patient_id)
+
+
+def not_the_patient(role: str | None, own_patient_id: int | None,
+                    patient_id: int | None) -> bool:
+    """`acts_for_another` from a person's role and own record (e.g. columns of a row)."""
+    return (role is not None and role not in STAFF_ROLES and patient_id is not None
+            and own_patient_id != patient_id)
 
 
 def patient_for(permission: Permission, patient_id: int | None = None) -> Patient:

@@ -181,6 +181,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.template_class = _Template
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    from portal.access import acts_for_another
+
+    app.jinja_env.globals["acts_for_another"] = acts_for_another
 
     @app.context_processor
     def inject():

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import FileStorage
 
 from portal import audit
+from portal.access import not_the_patient
 from portal.clinic import current_clinic
 from portal.extensions import db
 from portal.files import save_upload
@@ -228,6 +229,8 @@ class ShownMessage:
     sent_at: datetime
     #: The author's display name; None when the message has no author (an automatic one).
     author_name: str | None
+    #: Written by a parent or carer acting for the patient, not by the patient.
+    by_proxy: bool = False
     attachments: list[ShownFile] = field(default_factory=list)
 
 
@@ -254,6 +257,7 @@ def _thread_page_statement(with_notes: bool) -> Select:
     first = case((asked > last, last), else_=asked) * per_page
     return (select(message.c.id, message.c.kind, message.c.from_clinic, message.c.body,
                    message.c.sent_at, user.c.display_name.label("author_name"),
+                   user.c.role.label("author_role"), user.c.patient_id.label("author_patient"),
                    numbered.c.total, attachment.c.id.label("file_id"), stored.c.filename,
                    stored.c.content_type, stored.c.size)
             .select_from(message.join(numbered, numbered.c.id == message.c.id)
@@ -281,8 +285,10 @@ def thread_messages(thread: Thread, page: int | None, with_notes: bool) -> Page:
     messages: list[ShownMessage] = []
     for row in rows:
         if not messages or messages[-1].id != row.id:
+            by_proxy = not row.from_clinic and not_the_patient(
+                row.author_role, row.author_patient, thread.patient_id)
             messages.append(ShownMessage(row.id, row.kind, row.from_clinic, row.body,
-                                         row.sent_at, row.author_name))
+                                         row.sent_at, row.author_name, by_proxy=by_proxy))
         if row.file_id is not None and row.filename is not None:
             messages[-1].attachments.append(ShownFile(
                 row.file_id, row.filename, row.content_type.partition("/")[2].upper(),

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
+from portal.access import acts_for_another
 from portal.audit import Action
 from portal.clinic import current_clinic
 from portal.extensions import db
@@ -118,7 +119,9 @@ def line(event: AuditEvent, patient: Patient | None = None) -> Line:
     if actor is None:
         who, role = _("The clinic's system"), None
     else:
-        who, role = actor.display_name, role_name(actor.role)
+        who, role = actor.display_name, (_("acting for the patient")
+                                         if acts_for_another(actor, event.patient_id)
+                                         else role_name(actor.role))
     return Line(at=event.occurred_at, who=who, role=role, what=label(event.action),
                 outcome=outcome_name(event.outcome), refused=event.outcome != "success",
                 target=safe_target(event.target), remote_addr=event.remote_addr,
