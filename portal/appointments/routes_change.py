@@ -13,6 +13,7 @@ from portal.appointments.routes import (
     patient_user,
 )
 from portal.audit import Action
+from portal.clinic import current_clinic
 from portal.i18n import fmt_datetime
 from portal.paging import page_number
 from portal.rendering import redirect_after_post, render
@@ -101,8 +102,23 @@ def check_in(patient, appointment_id: int):
         "contact_ok", "insurance_same", "medications_same", "medication_changes",
         "allergies_same", "allergy_changes")}
     checkin.save_check_in(appointment, answers, utcnow(), current_user._get_current_object())
+    return redirect_after_post(_after_check_in(patient, appointment, answers))
+
+
+def _after_check_in(patient, appointment, answers: dict) -> str:
+    """Where a check-in leads: to the page where the reader can put right what they said
+    has changed (the insurance, their own contact details), if they may; else the visit."""
+    if (answers["insurance_same"] == "no" and current_clinic().feature_on("billing")
+            and may(current_user, Permission.BILLING, patient)):
+        flash(_("Thank you, you are checked in. You said the insurance has changed: enter "
+                "the new details here, and the clinic checks them."), "success")
+        return url_for("billing.insurance")
+    if answers["contact_ok"] == "no" and current_user.patient_id == patient.id:
+        flash(_("Thank you, you are checked in. You said your contact details are not up to "
+                "date: correct them here."), "success")
+        return url_for("account.contact")
     flash(_("Thank you, you are checked in."), "success")
-    return redirect_after_post(url_for("appointments.detail", appointment_id=appointment.id))
+    return url_for("appointments.detail", appointment_id=appointment.id)
 
 
 @bp.get("/appointments/referrals")

@@ -124,3 +124,50 @@ def test_a_parents_check_in_is_named_for_staff_and_the_patients_own_is_not(app, 
     oliver, own = _checked_in(app, book)
     assert db.session.get(type(own), own.id).checked_in_by_id == oliver.id
     assert "acting for the patient" not in _row(_day(client, own), "Oliver Bennett")
+
+
+def test_a_changed_insurance_at_check_in_leads_to_the_form_and_reaches_billing(app, client,
+                                                                              book, clinic):
+    from portal.billing.models import Coverage
+
+    oliver = make_user(patient=make_patient(given_name="Oliver", family_name="Bennett"))
+    start = utcnow().replace(microsecond=0) + timedelta(days=1)
+    appointment = make_appointment(oliver.patient, make_slot(book, start), book.kind)
+    patient_side = app.test_client()
+    login_as(patient_side, oliver)
+    answers = {"contact_ok": "yes", "insurance_same": "no", "medications_same": "yes",
+               "allergies_same": "yes"}
+    response = post_form(patient_side, f"/appointments/{appointment.id}/check-in", answers)
+    assert response.status_code == 303 and response.headers["Location"] == "/billing/insurance"
+    form = patient_side.get("/billing/insurance").get_data(as_text=True)
+    assert "You said the insurance has changed: enter the new details here" in form
+    assert post_form(patient_side, "/billing/insurance", {
+        "insurer": "CZ", "member_number": "999", "holder_name": "Oliver Bennett",
+        "relation": "self", "valid_from": "2026-06-01"}).status_code == 303
+    assert db.session.scalar(select(Coverage)).needs_review
+
+    # The desk sees the flag; billing finds the new details to check.
+    login_as(client, make_user("front_desk", patient=None))
+    assert "Insurance changed" in _row(_day(client, appointment), "Oliver Bennett")
+    client.delete_cookie("session")
+    login_as(client, make_user("billing", patient=None))
+    review = client.get("/staff/billing/insurance").get_data(as_text=True)
+    assert "CZ" in review and "Oliver Bennett" in review
+
+
+def test_outdated_contact_details_at_check_in_lead_to_the_patients_own_form(app, book, clinic):
+    oliver, appointment = _checked_in(app, book)
+    client = app.test_client()
+    login_as(client, oliver)
+    start = utcnow().replace(microsecond=0) + timedelta(days=2)
+    second = make_appointment(oliver.patient, make_slot(book, start), book.kind)
+    answers = {"contact_ok": "no", "insurance_same": "yes", "medications_same": "yes",
+               "allergies_same": "yes"}
+    response = post_form(client, f"/appointments/{second.id}/check-in", answers)
+    assert response.status_code == 303 and response.headers["Location"] == "/account/contact"
+    assert "your contact details are not up to date: correct them here." in client.get(
+        "/account/contact").get_data(as_text=True)
+    # Nothing changed: back to the visit, as before.
+    unchanged = {**answers, "contact_ok": "yes"}
+    again = post_form(client, f"/appointments/{appointment.id}/check-in", unchanged)
+    assert again.headers["Location"] == f"/appointments/{appointment.id}"
