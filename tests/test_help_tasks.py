@@ -11,7 +11,7 @@ from portal.extensions import db
 TASKS = {
     "en": ["Test results", "Messages to the clinic", "Appointments", "Bills and payment",
            "Acting for a child or someone else", "Age rules"],
-    "nl": ["Uitslagen", "Berichten aan de praktijk", "Afspraken", "Rekeningen en betalen",
+    "nl": ["Uitslagen", "Berichten aan de kliniek", "Afspraken", "Rekeningen en betalen",
            "Namens een kind of iemand anders", "Leeftijdsregels"],
     "pl": ["Wyniki badań", "Wiadomości do przychodni", "Wizyty", "Rachunki i płatności",
            "Działanie w imieniu dziecka lub innej osoby", "Zasady wiekowe"],
