@@ -40,6 +40,12 @@ def upload_limit() -> int:
     return int(config.get("MAX_UPLOAD_BYTES") or config["MAX_CONTENT_LENGTH"])
 
 
+def upload_limit_mb() -> int | float:
+    """The largest file accepted in megabytes as people read it: 10, not 10.0; 2.5 stays."""
+    megabytes = round(upload_limit() / (1024 * 1024), 1)
+    return int(megabytes) if megabytes == int(megabytes) else megabytes
+
+
 def content_type_of(head: bytes) -> str | None:
     """The accepted type the file's first bytes show, or None for anything else."""
     for content_type, (magic, _) in ACCEPTED.items():

@@ -16,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms.csrf.core import CSRFTokenField
 from wtforms.validators import ValidationError
 
-from portal.files import file_facts, upload_limit
+from portal.files import file_facts, upload_limit, upload_limit_mb
 from portal.i18n import fmt_number
 
 STASH_KEY = "stashed_form"
@@ -84,10 +84,9 @@ def accepted_file(form, field) -> None:
     content_type, size = file_facts(upload)
     if size == 0:
         raise ValidationError(_l("The file is empty. Choose another file."))
-    limit = upload_limit()
-    if size > limit:
+    if size > upload_limit():
         raise ValidationError(_l("The file is larger than %(size)s MB. Choose a smaller "
-                                 "file.", size=fmt_number(limit / (1024 * 1024), 1)))
+                                 "file.", size=fmt_number(upload_limit_mb())))
     if content_type is None:
         raise ValidationError(_l("This file is not a PDF, JPEG or PNG, whatever its name "
                                  "says. Only those kinds of file can be added."))

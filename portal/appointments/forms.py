@@ -69,6 +69,14 @@ class CheckInForm(PortalForm):
                                     _l("Answer whether these are still your allergies."))])
     allergy_changes = _changes(_l("What has changed in your allergies?"))
 
+    def nothing_listed(self, medicines: bool, allergies: bool) -> None:
+        """Where the page lists nothing to confirm (none recorded, or no access to the
+        record), ask whether anything has changed instead of "are these still…"."""
+        if not medicines:
+            self.medications_same.label.text = _l("Have your medicines stayed the same?")
+        if not allergies:
+            self.allergies_same.label.text = _l("Have your allergies stayed the same?")
+
     def validate_medication_changes(self, field):
         if self.medications_same.data == "no" and not (field.data or "").strip():
             raise ValidationError(_l("Tell us what has changed in your medicines."))

@@ -78,6 +78,7 @@ def _check_in_page(patient, appointment, form, status: int = 200):
     shows_record = may(current_user, Permission.VIEW_RECORD, patient)
     medicines, allergies = checkin.record_to_confirm(
         patient, as_proxy=acting_as_proxy(patient)) if shows_record else ([], [])
+    form.nothing_listed(bool(medicines), bool(allergies))
     now = utcnow()
     return render("appointments/check_in.html", status=status, patient=patient,
                   appointment=appointment, form=form, medicines=medicines, allergies=allergies,

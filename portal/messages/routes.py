@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from portal.access import Permission, find_or_refuse
 from portal.audit import Action
-from portal.files import send_stored_file, upload_limit
+from portal.files import send_stored_file, upload_limit_mb
 from portal.i18n import format_locale, locale_str
 from portal.messages import bp, services, teams
 from portal.messages.forms import ComposeForm, ReplyForm
@@ -45,7 +45,7 @@ def _with_topics(form: ComposeForm) -> ComposeForm:
 
 def _compose_page(patient, form, status: int = 200):
     return render("messages/compose.html", status=status, patient=patient, form=form,
-                  limit_mb=upload_limit() / (1024 * 1024))
+                  limit_mb=upload_limit_mb())
 
 
 @bp.route("/messages/new", methods=["GET", "POST"])
@@ -87,7 +87,7 @@ def _reply_fields(form: ReplyForm, limit_mb: float) -> Markup | None:
 def _thread_page(patient, thread, form, status: int = 200):
     page = services.thread_messages(thread, request.args.get("page", type=int),
                                     with_notes=False)
-    limit_mb = upload_limit() / (1024 * 1024)
+    limit_mb = upload_limit_mb()
     return render("messages/thread.html", "conversation", status=status, patient=patient,
                   thread=thread, messages=page, form=form, limit_mb=limit_mb,
                   reply_fields=_reply_fields(form, limit_mb))

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from portal.access import Permission, find_or_refuse
 from portal.audit import Action
-from portal.files import send_stored_file, upload_limit
+from portal.files import send_stored_file, upload_limit_mb
 from portal.messages import bp, services, teams
 from portal.messages.forms import AssignForm, NoteForm, ReplyForm
 from portal.paging import page_number
@@ -72,7 +72,7 @@ def _page(thread, status: int = 200, **forms):
                   patient=thread.patient, messages=messages, assign_form=assign,
                   form=forms.get("form") or ReplyForm(),
                   note_form=forms.get("note_form") or NoteForm(),
-                  limit_mb=upload_limit() / (1024 * 1024), now=utcnow())
+                  limit_mb=upload_limit_mb(), now=utcnow())
 
 
 @bp.get("/staff/messages/<int:thread_id>")

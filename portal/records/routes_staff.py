@@ -12,7 +12,7 @@ from flask_login import current_user
 from portal.access import Permission, find_or_refuse, may
 from portal.audit import Action
 from portal.extensions import db
-from portal.files import upload_limit
+from portal.files import upload_limit_mb
 from portal.models import Patient
 from portal.paging import page_number
 from portal.pipeline import STAFF, area_view, shown
@@ -93,7 +93,7 @@ def _back_url(patient) -> str:
 def _form_page(patient, form, status: int = 200):
     """The upload form, with its errors when `form` came back with some."""
     return render("records/staff_new_document.html", status=status, patient=patient, form=form,
-                  back_url=_back_url(patient), limit_mb=upload_limit() / (1024 * 1024))
+                  back_url=_back_url(patient), limit_mb=upload_limit_mb())
 
 
 @bp.get("/staff/patients/<int:patient_id>/documents/new")

@@ -83,6 +83,10 @@ def test_a_patient_checks_in_and_the_answers_are_kept(client, book, clinic):
     url = f"/appointments/{appointment.id}/check-in"
     page = client.get(url).get_data(as_text=True)
     assert "Metformin 500 mg" in page and "Is your insurance still the same?" in page
+    # A medicine to confirm, no allergy recorded: each question fits what is listed.
+    assert "Are these still the medicines you take?" in page
+    assert "Have your allergies stayed the same?" in page
+    assert "Are these still your allergies?" not in page
     missing = post_form(client, url, {"contact_ok": "yes", "insurance_same": "yes",
                                       "medications_same": "no", "allergies_same": "yes"})
     assert missing.status_code == 422

@@ -70,6 +70,22 @@ def test_an_oversized_file_is_refused(app, client, teams):
     assert threads() == []
 
 
+@pytest.mark.parametrize("limit,locale,shown", [
+    (10 * 1024 * 1024, "nl", "10 MB"), (5 * 1024 * 1024 // 2, "pl", "2,5 MB"),
+    (10 * 1024 * 1024, "en", "at most 10 MB")])
+def test_the_upload_limit_reads_as_people_write_it(app, client, teams, monkeypatch, limit,
+                                                     locale, shown):
+    monkeypatch.setitem(app.config, "MAX_UPLOAD_BYTES", limit)
+    login_as(client, make_user(locale=locale))
+    page = client.get("/messages/new").get_data(as_text=True)
+    hint = page.split('id="attachment-hint"', 1)[1].split("</p>", 1)[0]
+    assert shown in hint and "10.0" not in hint and "10,0" not in hint
+    if limit < 10 * 1024 * 1024:  # above the request limit the server refuses the body itself
+        too_big = send(client, teams["doctors"], file=("big.pdf", PDF + b"0" * limit))
+        assert too_big.status_code == 422 and threads() == []
+        assert shown in too_big.get_data(as_text=True)
+
+
 def test_a_png_named_pdf_is_kept_as_the_png_it_is(client, teams):
     login_as(client, make_user())
     send(client, teams["doctors"], file=("scan.pdf", PNG))
