@@ -12,6 +12,7 @@ something is waiting in the portal and link to it.
 
 from __future__ import annotations
 
+import secrets
 from email.utils import make_msgid
 
 from flask import current_app, url_for
@@ -53,7 +54,11 @@ def send_mail(to: str, template: str, locale: str | None = None, **context) -> O
     mail = OutgoingMail(
         # Fixed once, here: a copy sent again after a crash carries the same Message-ID,
         # so mail servers and clients can recognise it as the same message.
-        message_id=make_msgid(domain=sender.rpartition("@")[2] or "portal"),
+        # Its unique part comes from `secrets`: make_msgid's own comes from the `random`
+        # module, whose state others may set (a test framework seeds it), and two mails in
+        # the same hundredth of a second then had the same id.
+        message_id=make_msgid(idstring=secrets.token_hex(8),
+                              domain=sender.rpartition("@")[2] or "portal"),
         from_header=f"{clinic.name} <{sender}>", to_address=to, subject=subject, body=body,
         template=template)
     db.session.add(mail)

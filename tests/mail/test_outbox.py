@@ -138,6 +138,20 @@ def test_a_mail_is_stored_with_its_change_or_not_at_all(app, clinic):
     assert len(_rows()) == 1
 
 
+def test_two_mails_at_the_same_moment_with_the_same_random_state_get_their_own_ids(
+        app, clinic, monkeypatch):
+    import random
+
+    user = make_user()
+    monkeypatch.setattr(time, "time", lambda: 1_800_000_000.0)
+    for _ in range(2):  # as a test framework that seeds `random` for each example does
+        random.seed(7)
+        send_mail(user.email, "account_locked", "en", user=user, until=utcnow())
+        db.session.commit()
+    ids = [mail.message_id for mail in _rows()]
+    assert len(ids) == 2 and ids[0] != ids[1]
+
+
 def test_a_lockout_and_its_mail_are_saved_together(app, client, clinic):
     user = make_user()
     for _ in range(app.config["LOCKOUT_THRESHOLD"]):
