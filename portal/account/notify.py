@@ -40,6 +40,7 @@ EVENTS = {
     "result_released": Event("results", "records.results"),
     "correction_decided": Event("corrections", "corrections.index"),
     "billing_new_statement": Event("billing", "billing.overview"),
+    "billing_plan_decided": Event("billing", "billing.overview"),
     "family_request_decided": Event("family", "family.index"),
 }
 

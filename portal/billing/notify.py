@@ -3,7 +3,7 @@ plan. They say only that something waits: no amounts, no care named, no reason g
 
 from __future__ import annotations
 
-from portal.account.notify import EVENTS, tell_patient_side
+from portal.account.notify import tell_patient_side
 from portal.extensions import db
 from portal.models import Patient
 
@@ -26,10 +26,5 @@ def new_statement(patient: Patient) -> int:
 def plan_decided(plan) -> int:
     """Tell the patient's side (those with the billing permission) that the clinic answered
     about a payment plan; the mails go out with the caller's commit, with the decision.
-
-    Nobody is told until `portal.account.notify.EVENTS` names the mail (its kind,
-    "billing", and its page) and the daily summary has a line for it.
     """
-    if PLAN_DECIDED not in EVENTS:
-        return 0
     return tell_patient_side(plan.patient, "billing", PLAN_DECIDED)

@@ -9,14 +9,15 @@ from portal.audit import Action
 from portal.billing import bp
 from portal.billing import insurance as coverages
 from portal.billing.forms import RELATION_LABELS, CoverageForm
-from portal.files import send_stored_file
+from portal.files import send_stored_file, upload_limit_mb
 from portal.pipeline import area_view
 from portal.rendering import redirect_after_post, render
 
 
 def _page(patient, form, history, status: int = 200):
     return render("billing/insurance.html", "content", status=status, patient=patient,
-                  form=form, history=history, relations=RELATION_LABELS)
+                  form=form, history=history, relations=RELATION_LABELS,
+                  limit_mb=upload_limit_mb())
 
 
 @bp.get("/billing/insurance")

@@ -70,6 +70,19 @@ def _statement(patient, staff):
     new_statement(patient)
 
 
+def _plan_decided(patient, staff):
+    from portal.billing.ledger import LineInput, post_statement
+    from portal.billing.models import PaymentPlan
+    from portal.billing.plans import decide
+
+    statement = post_statement(patient, [LineInput(date(2026, 11, 2), "Diabetes consultation",
+                                                   Decimal("40.00"))], actor=staff)
+    plan = PaymentPlan(patient_id=patient.id, statement_id=statement.id, instalments=3)
+    db.session.add(plan)
+    db.session.commit()
+    decide(plan, staff, approve=False, note="Not for the diabetes consultation")
+
+
 def _result_released(patient, staff):
     item = add_item(patient, title="Glucose", released_at=None)
     _release(item, staff)
@@ -98,6 +111,7 @@ TRIGGERS = {
     "prescription_decided": _prescription_decided,
     "form_request": _form_request,
     "billing_new_statement": _statement,
+    "billing_plan_decided": _plan_decided,
     "result_released": _result_released,
     "correction_decided": _correction_decided,
     "family_request_decided": _family_request_decided,

@@ -161,6 +161,7 @@ def test_insurance_change_is_flagged_and_staff_mark_it_reviewed(client, patient_
     assert coverage.needs_review and coverage.file.content_type == "image/png"
     page = client.get("/billing/insurance").get_data(as_text=True)
     assert "Zilveren Kruis" in page and "Not yet" in page
+    assert "At most 10 MB." in page  # the portal's upload limit, as everywhere
     card = client.get(f"/billing/insurance/{coverage.id}/card")
     assert card.status_code == 200 and card.data == PNG
     assert "sandbox" in card.headers["Content-Security-Policy"]

@@ -10,9 +10,7 @@ import pytest
 from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
-from portal.account.notify import EVENTS, Event
 from portal.billing.models import Payment, PaymentPlan
-from portal.billing.notify import PLAN_DECIDED
 from portal.extensions import db as _db
 from tests.billing.conftest import statement_for
 from tests.conftest import login_as, make_user, post_form
@@ -20,13 +18,6 @@ from tests.family.helpers import grant, parent
 
 PLANS = "/staff/billing/plans"
 REASON = "Plans start from two hundred euro; please ring the desk about a discount."
-
-
-@pytest.fixture(autouse=True)
-def plan_mail_is_an_event(monkeypatch):
-    """The plan mail as portal/account/notify.py's EVENTS is to name it (kind "billing",
-    the bills page); until it does, the portal sends no such mail."""
-    monkeypatch.setitem(EVENTS, PLAN_DECIDED, Event("billing", "billing.overview"))
 
 
 @pytest.fixture

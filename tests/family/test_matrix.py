@@ -264,3 +264,30 @@ def test_repeat_prescriptions_are_offered_only_with_the_messages_permission(clie
     db.session.commit()
     page = client.get("/record/medications").get_data(as_text=True)
     assert "Ask for a repeat prescription of Amoxicillin" in page
+
+
+def test_a_page_outside_the_grant_says_whose_record_is_open_and_how_to_go_back(client, clinic):
+    from tests.conftest import make_user
+    from tests.records.test_views import text
+
+    mother, son = make_user(display_name="Anna de Vries"), child()
+    grant(mother, son, ["records"])
+    login_as(client, mother)
+    assert post_form(client, "/family/switch", {"patient_id": son.id},
+                     page="/home").status_code == 303
+    # Her own messages, from an e-mail link, while Daan's record is open: still a 404 with
+    # its audit line, and the page says why and how to get back.
+    refused = client.get("/messages")
+    assert refused.status_code == 404 and denied(mother, son)
+    shown = text(refused)
+    assert ("You are viewing Daan de Vries's record: this page may be part of your own "
+            "record, or need access the clinic has not given you for Daan de Vries.") in shown
+    assert "choose “Yourself” above" in shown
+
+    client.delete_cookie("session")
+    carer = parent(display_name="Ben")
+    grant(carer, son, ["records"])
+    login_as(client, carer)
+    shown = text(client.get("/messages"))
+    assert "this page may need access the clinic has not given you for Daan de Vries." in shown
+    assert "Yourself" not in shown
