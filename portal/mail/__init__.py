@@ -13,7 +13,6 @@ something is waiting in the portal and link to it.
 from __future__ import annotations
 
 import secrets
-from email.utils import make_msgid
 
 from flask import current_app, url_for
 from flask_babel import force_locale
@@ -22,6 +21,7 @@ from jinja2_fragments.flask import render_block
 from portal.clinic import current_clinic
 from portal.extensions import db
 from portal.mail.models import OutgoingMail
+from portal.types import utcnow
 
 
 def portal_url(endpoint: str, **values) -> str:
@@ -42,6 +42,14 @@ def render_mail(template: str, locale: str | None, **context) -> tuple[str, str]
     return " ".join(subject.split()), body
 
 
+def new_message_id(domain: str) -> str:
+    """A Message-ID unique by its random part from `secrets`, short enough to stay on one
+    header line. (email.utils.make_msgid draws from the `random` module, whose state others
+    may set: a test framework that seeds it made two mails in one hundredth of a second
+    share an id.)"""
+    return f"<{utcnow():%Y%m%d%H%M%S}.{secrets.token_hex(8)}@{domain}>"
+
+
 def send_mail(to: str, template: str, locale: str | None = None, **context) -> OutgoingMail:
     """Put one plain-text message in the outbox, to be committed with the caller's change.
 
@@ -54,11 +62,7 @@ def send_mail(to: str, template: str, locale: str | None = None, **context) -> O
     mail = OutgoingMail(
         # Fixed once, here: a copy sent again after a crash carries the same Message-ID,
         # so mail servers and clients can recognise it as the same message.
-        # Its unique part comes from `secrets`: make_msgid's own comes from the `random`
-        # module, whose state others may set (a test framework seeds it), and two mails in
-        # the same hundredth of a second then had the same id.
-        message_id=make_msgid(idstring=secrets.token_hex(8),
-                              domain=sender.rpartition("@")[2] or "portal"),
+        message_id=new_message_id(sender.rpartition("@")[2] or "portal"),
         from_header=f"{clinic.name} <{sender}>", to_address=to, subject=subject, body=body,
         template=template)
     db.session.add(mail)

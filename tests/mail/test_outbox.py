@@ -150,6 +150,10 @@ def test_two_mails_at_the_same_moment_with_the_same_random_state_get_their_own_i
         db.session.commit()
     ids = [mail.message_id for mail in _rows()]
     assert len(ids) == 2 and ids[0] != ids[1]
+    # One header line (78 characters), so no mail server or client sees it folded.
+    from portal.mail import new_message_id
+
+    assert len("Message-ID: " + new_message_id("desk.linden-health.example")) <= 78
 
 
 def test_a_lockout_and_its_mail_are_saved_together(app, client, clinic):

@@ -139,7 +139,7 @@ def test_a_file_over_the_limit_gets_a_message_next_to_the_field(client, app, cli
     response = _upload(client, patient, PDF + b"0" * (1024 * 1024), "big.pdf")
     assert response.status_code == 422
     assert _field_error(response.get_data(as_text=True)) == (
-        "The file is larger than 1.0 MB. Choose a smaller file.")
+        "The file is larger than 1 MB. Choose a smaller file.")
     assert _documents() == []
 
 
