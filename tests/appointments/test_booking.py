@@ -171,7 +171,7 @@ def test_the_home_page_shows_the_next_appointment(client, book):
     make_appointment(user.patient, make_slot(book), book.kind)
     login_as(client, user)
     home = client.get("/home").get_data(as_text=True)
-    assert "Your next appointment" in home and "GP consultation" in home
+    assert "Next appointment" in home and "GP consultation" in home
 
 
 def test_acting_for_someone_without_a_grant_shows_nothing_of_theirs(client, book):

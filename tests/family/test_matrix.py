@@ -291,3 +291,19 @@ def test_a_page_outside_the_grant_says_whose_record_is_open_and_how_to_go_back(c
     shown = text(client.get("/messages"))
     assert "this page may need access the clinic has not given you for Daan de Vries." in shown
     assert "Yourself" not in shown
+
+
+def test_a_parents_home_page_names_the_childs_things_without_calling_them_hers(client, family):
+    from tests.records.test_views import text
+
+    mother, son, _ = family
+    grant(mother, son, ["records", "messages", "appointments", "billing"])
+    login_as(client, mother)
+    home = text(client.get("/home"))
+    assert "Daan's record" in home
+    for link in ("See the whole record", "Next appointment", "All appointments",
+                 "See all bills", "All messages"):
+        assert link in home, link
+    for own in ("Your next appointment", "See your whole record", "All your appointments",
+                "See your bills", "Read your messages"):
+        assert own not in home, own
