@@ -133,10 +133,9 @@ class Appointment(db.Model):
     patient: Mapped[Patient] = relationship()
     slot: Mapped[Slot] = relationship()
     appointment_type: Mapped[AppointmentType] = relationship()
-    #: Loaded with the appointment (one join): the day view and the patient's page name a
-    #: proxy who checked in without a query per appointment.
-    checked_in_by: Mapped[User | None] = relationship(foreign_keys=[checked_in_by_id],
-                                                      lazy="joined")
+    #: The pages that name a proxy who checked in load it with the appointment (the day
+    #: view, and the lists' `services._with_details`), not one query per appointment.
+    checked_in_by: Mapped[User | None] = relationship(foreign_keys=[checked_in_by_id])
 
     __table_args__ = (
         # The rule that makes double booking impossible, even for two requests at the

@@ -265,6 +265,7 @@ def reschedule(appointment: Appointment, slot_id: int, actor: User | None,
 
 def _with_details(statement: Select) -> Select:
     return statement.options(joinedload(Appointment.appointment_type),
+                             joinedload(Appointment.checked_in_by),
                              joinedload(Appointment.slot).joinedload(Slot.practitioner),
                              joinedload(Appointment.slot).joinedload(Slot.location))
 

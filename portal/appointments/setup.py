@@ -159,6 +159,6 @@ def day_schedule(day: date) -> list[tuple[Slot, Appointment | None]]:
         .where(Slot.starts_at >= start, Slot.starts_at < end)
         .options(joinedload(Slot.practitioner), joinedload(Slot.location),
                  joinedload(Slot.appointment_type), joinedload(Appointment.patient),
-                 joinedload(Appointment.appointment_type))
+                 joinedload(Appointment.appointment_type), joinedload(Appointment.checked_in_by))
         .order_by(Slot.starts_at, Slot.id)).unique().all()
     return [(slot, appointment) for slot, appointment in rows]

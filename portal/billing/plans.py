@@ -14,8 +14,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import audit
 from portal.billing import notify
@@ -82,18 +83,28 @@ def requested_count() -> int:
                              .where(PaymentPlan.status == "requested")) or 0
 
 
-def decide(plan: PaymentPlan, user: User, approve: bool, note: str | None = None) -> None:
+def decide(plan: PaymentPlan, user: User, approve: bool, note: str | None = None) -> bool:
     """Approve, or decline with `note` (the reason the patient reads), a requested plan;
-    audited, and the patient's side is told by e-mail that the clinic answered."""
-    if plan.status != "requested":
-        return
+    audited, and the patient's side is told by e-mail that the clinic answered.
+
+    Decided once: the plan is claimed with its status in one UPDATE, so a colleague's
+    decision at the same instant changes nothing and returns False.
+    """
     note = (note or "").strip()
     if not approve and not note:
         raise ValueError("declining a payment plan needs a reason")
-    plan.status = "approved" if approve else "declined"
-    plan.decided_at, plan.decided_by_id = utcnow(), user.id
-    plan.decision_note = None if approve else note[:NOTE_LIMIT]
+    values = {"status": "approved" if approve else "declined", "decided_at": utcnow(),
+              "decided_by_id": user.id, "decision_note": None if approve else note[:NOTE_LIMIT]}
+    claimed = db.session.execute(
+        update(PaymentPlan).where(PaymentPlan.id == plan.id, PaymentPlan.status == "requested")
+        .values(**values).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        return False
+    for name, value in values.items():
+        set_committed_value(plan, name, value)
     audit.record(audit.Action(f"plan-{plan.status}"), patient=plan.patient_id, actor=user,
                  target=f"plan:{plan.id}")
     notify.plan_decided(plan)
     db.session.commit()
+    return True

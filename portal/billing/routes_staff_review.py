@@ -129,8 +129,9 @@ def staff_plan_decide(plan_id: int):
         flash(_("This payment plan was already decided."), "error")
     elif not form.validate_on_submit():
         return _plans_page(form, plan, status=422)
-    else:
-        plans.decide(plan, current_user, form.decision == "approve", form.note.data)
+    elif plans.decide(plan, current_user, form.decision == "approve", form.note.data):
         flash(_("The payment plan is approved.") if plan.status == "approved"
               else _("The payment plan is declined."), "success")
+    else:  # a colleague decided it a moment ago
+        flash(_("This payment plan was already decided."), "error")
     return redirect_after_post(url_for("billing.staff_plans"))

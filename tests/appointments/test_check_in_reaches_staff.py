@@ -12,22 +12,32 @@ from portal.extensions import db
 from portal.models import AuditEvent
 from portal.types import utcnow
 from tests.appointments.conftest import make_appointment, make_slot
-from tests.conftest import login_as, make_patient, make_user, post_form
+from tests.conftest import count_queries, login_as, make_patient, make_user, post_form
 
 CHANGE = "stopped atorvastatin, muscle pain"
 
 
-def _checked_in(app, book, **answers):
-    """Oliver books tomorrow and checks in through the page, with `answers`."""
+def _check_in(client, appointment, **answers):
+    """Check in through the page: nothing changed, unless `answers` say otherwise."""
+    values = {"contact_ok": "yes", "insurance_same": "yes", "medications_same": "yes",
+              "allergies_same": "yes", **answers}
+    return post_form(client, f"/appointments/{appointment.id}/check-in", values)
+
+
+def _oliver_books(app, book, days: int = 1):
+    """Oliver, signed in in a browser of his own, with an appointment in `days` days."""
     oliver = make_user(patient=make_patient(given_name="Oliver", family_name="Bennett"))
-    start = utcnow().replace(microsecond=0) + timedelta(days=1)
+    start = utcnow().replace(microsecond=0) + timedelta(days=days)
     appointment = make_appointment(oliver.patient, make_slot(book, start), book.kind)
     patient_side = app.test_client()
     login_as(patient_side, oliver)
-    values = {"contact_ok": "yes", "insurance_same": "yes", "medications_same": "yes",
-              "allergies_same": "yes", **answers}
-    url = f"/appointments/{appointment.id}/check-in"
-    assert post_form(patient_side, url, values).status_code == 303
+    return oliver, appointment, patient_side
+
+
+def _checked_in(app, book, **answers):
+    """Oliver books tomorrow and checks in through the page, with `answers`."""
+    oliver, appointment, patient_side = _oliver_books(app, book)
+    assert _check_in(patient_side, appointment, **answers).status_code == 303
     return oliver, appointment
 
 
@@ -104,22 +114,31 @@ def test_a_parents_check_in_is_named_for_staff_and_the_patients_own_is_not(app, 
     grant(mother, son, ["appointments"])
     start = utcnow().replace(microsecond=0) + timedelta(days=1, minutes=30)
     appointment = make_appointment(son, make_slot(book, start), book.kind)
+    login_as(client, make_user("front_desk", patient=None))
+    admin = app.test_client()
+    login_as(admin, make_user("admin", patient=None))
+    staff_page = f"/staff/patients/{son.id}/appointments"
+
+    def statements() -> tuple[int, int]:
+        with count_queries() as day:
+            _day(client, appointment)
+        with count_queries() as patient_page:
+            admin.get(staff_page)
+        return day(), patient_page()
+
+    before = statements()
     family_side = app.test_client()
     login_as(family_side, mother)
-    answers = {"contact_ok": "yes", "insurance_same": "no", "medications_same": "yes",
-               "allergies_same": "yes"}
-    url = f"/appointments/{appointment.id}/check-in"
-    assert post_form(family_side, url, answers).status_code == 303
+    assert _check_in(family_side, appointment, insurance_same="no").status_code == 303
     db.session.expire_all()
     assert db.session.get(type(appointment), appointment.id).checked_in_by_id == mother.id
 
-    login_as(client, make_user("front_desk", patient=None))
     row = _row(_day(client, appointment), "Daan de Vries")
     assert "by Anna de Vries, acting for the patient" in row and "Insurance changed" in row
-    client.delete_cookie("session")
-    login_as(client, make_user("admin", patient=None))
-    page = client.get(f"/staff/patients/{son.id}/appointments").get_data(as_text=True)
+    page = admin.get(staff_page).get_data(as_text=True)
     assert "by Anna de Vries, acting for the patient" in page
+    # Who checked in comes with the appointment: no statement of its own on either page.
+    assert statements() == before
     # A patient who checks in for themselves is not named: "Checked in on …" says it all.
     oliver, own = _checked_in(app, book)
     assert db.session.get(type(own), own.id).checked_in_by_id == oliver.id
@@ -130,14 +149,8 @@ def test_a_changed_insurance_at_check_in_leads_to_the_form_and_reaches_billing(a
                                                                               book, clinic):
     from portal.billing.models import Coverage
 
-    oliver = make_user(patient=make_patient(given_name="Oliver", family_name="Bennett"))
-    start = utcnow().replace(microsecond=0) + timedelta(days=1)
-    appointment = make_appointment(oliver.patient, make_slot(book, start), book.kind)
-    patient_side = app.test_client()
-    login_as(patient_side, oliver)
-    answers = {"contact_ok": "yes", "insurance_same": "no", "medications_same": "yes",
-               "allergies_same": "yes"}
-    response = post_form(patient_side, f"/appointments/{appointment.id}/check-in", answers)
+    _, appointment, patient_side = _oliver_books(app, book)
+    response = _check_in(patient_side, appointment, insurance_same="no")
     assert response.status_code == 303 and response.headers["Location"] == "/billing/insurance"
     form = patient_side.get("/billing/insurance").get_data(as_text=True)
     assert "You said the insurance has changed: enter the new details here" in form
@@ -156,18 +169,11 @@ def test_a_changed_insurance_at_check_in_leads_to_the_form_and_reaches_billing(a
 
 
 def test_outdated_contact_details_at_check_in_lead_to_the_patients_own_form(app, book, clinic):
-    oliver, appointment = _checked_in(app, book)
-    client = app.test_client()
-    login_as(client, oliver)
-    start = utcnow().replace(microsecond=0) + timedelta(days=2)
-    second = make_appointment(oliver.patient, make_slot(book, start), book.kind)
-    answers = {"contact_ok": "no", "insurance_same": "yes", "medications_same": "yes",
-               "allergies_same": "yes"}
-    response = post_form(client, f"/appointments/{second.id}/check-in", answers)
+    _, appointment, client = _oliver_books(app, book)
+    response = _check_in(client, appointment, contact_ok="no")
     assert response.status_code == 303 and response.headers["Location"] == "/account/contact"
     assert "your contact details are not up to date: correct them here." in client.get(
         "/account/contact").get_data(as_text=True)
     # Nothing changed: back to the visit, as before.
-    unchanged = {**answers, "contact_ok": "yes"}
-    again = post_form(client, f"/appointments/{appointment.id}/check-in", unchanged)
+    again = _check_in(client, appointment)
     assert again.headers["Location"] == f"/appointments/{appointment.id}"

@@ -212,3 +212,25 @@ def test_the_pay_page_fills_in_the_amount_in_the_readers_notation(
     assert response.status_code == 303
     assert response.headers["Location"].startswith("/dev/checkout/")
     assert [str(p.amount) for p in _db.session.scalars(select(Payment))] == ["29.99"]
+
+
+def test_two_decisions_at_the_same_instant_leave_the_first(client, clerk, patient_user,
+                                                           outbox):
+    from sqlalchemy import update
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from portal.billing.plans import decide
+
+    statement = statement_for(patient_user.patient, "100.00")
+    login_as(client, patient_user)
+    _ask(client, statement, "3")
+    (plan,) = _plans()
+    # A colleague's approval lands after this clerk's page read the plan as requested.
+    _db.session.execute(update(PaymentPlan).where(PaymentPlan.id == plan.id)
+                        .values(status="approved").execution_options(
+                            synchronize_session=False))
+    _db.session.commit()
+    set_committed_value(plan, "status", "requested")  # what the clerk's page still believes
+    assert decide(plan, clerk, approve=False, note=REASON) is False
+    assert [(p.status, p.decision_note) for p in _plans()] == [("approved", None)]
+    assert outbox.to(patient_user.email) == []
