@@ -41,8 +41,9 @@ def _checked(page, axe_source, javascript: bool):
 
 @pytest.mark.parametrize("lang,javascript,decision", [
     ("en", True, "rename"), ("nl", False, "decline"), ("pl", True, "decline"),
-    ("pl", False, "remove")], ids=["en-js-on-rename", "nl-js-off-decline", "pl-js-on-decline",
-                                   "pl-js-off-remove"])
+    ("pl", False, "remove"), ("nl", True, "remove")],
+    ids=["en-js-on-rename", "nl-js-off-decline", "pl-js-on-decline", "pl-js-off-remove",
+         "nl-js-on-remove"])
 def test_a_correction_request_from_patient_to_staff_and_back(db, demo, browser, live_server,
                                                              axe_source, outbox, lang,
                                                              javascript, decision):
